@@ -1,0 +1,50 @@
+# Two commands do all the set-up from a fresh clone: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Prepares the local environment (embedded PostgreSQL unless AIRFLOW_CONN_SERVICETITAN_DB and
+# AIRFLOW__DATABASE__SQL_ALCHEMY_CONN name servers) and exports it into the recipe's shell.
+LOCAL_ENV := eval "$$($(BIN)/servicetitan dev env --profile local)"
+
+.PHONY: help setup test lint typecheck unit demo run clean
+
+help:
+	@echo "make demo   run the main job end to end on embedded defaults and print what happened"
+	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make run    start Airflow (UI on http://localhost:8080) with this project loaded"
+	@echo "make setup  create .venv with the locked dependencies (done by the others)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt -r requirements-dev.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+demo: setup
+	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml >/dev/null && $(BIN)/servicetitan demo
+
+run: setup
+	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml && \
+	  echo "Airflow UI: http://localhost:$${AIRFLOW__API__PORT}  (log in as admin / admin; Ctrl-C stops)" && \
+	  exec $(BIN)/airflow standalone
+
+clean:
+	-$(BIN)/servicetitan dev postgres stop
+	rm -rf .airflow .local

@@ -1,0 +1,1 @@
+"""ServiceTitan to PostgreSQL syncs and their monitoring, for Apache Airflow."""

@@ -1,0 +1,1 @@
+"""The ``servicetitan`` command line."""

@@ -1,0 +1,58 @@
+"""``servicetitan dev``: the local environment behind ``make run``, ``make demo`` and ``make test``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from servicetitan_pipeline.dev_environment import PROFILES, DevEnvironment, shell_exports
+
+
+def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    dev = groups.add_parser("dev", help="local development environment (embedded PostgreSQL, Airflow home)")
+    commands = dev.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    env = commands.add_parser("env", help="prepare the environment and print it as shell exports")
+    env.add_argument("--profile", choices=PROFILES, default="local")
+    env.set_defaults(handler=_env)
+
+    settings = commands.add_parser("import-settings", help="import airflow_settings.yaml into Airflow")
+    settings.add_argument("file", type=Path, nargs="?", default=Path("airflow_settings.yaml"))
+    settings.set_defaults(handler=_import_settings)
+
+    demo = groups.add_parser("demo", help="run the demo on the local environment (what `make demo` does)")
+    demo.set_defaults(handler=_demo)
+
+    postgres = commands.add_parser("postgres", help="start or stop the embedded PostgreSQL")
+    postgres.add_argument("action", choices=["start", "stop", "status"])
+    postgres.set_defaults(handler=_postgres)
+
+
+def _env(args: argparse.Namespace) -> int:
+    print(shell_exports(DevEnvironment(args.profile).prepare()))
+    return 0
+
+
+def _import_settings(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.airflow_settings import import_settings
+
+    for line in import_settings(args.file):
+        print(line)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.demo import run_demo
+
+    run_demo()
+    return 0
+
+
+def _postgres(args: argparse.Namespace) -> int:
+    server = DevEnvironment().embedded_postgres
+    if args.action == "start":
+        server.start()
+    elif args.action == "stop":
+        server.stop()
+    print(f"embedded PostgreSQL at {server.url()}: {'running' if server.is_running() else 'stopped'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Onboarding and managing ServiceTitan credentials."""

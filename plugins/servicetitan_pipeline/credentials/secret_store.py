@@ -1,0 +1,103 @@
+"""Where credential secrets live: one Airflow connection per credential.
+
+Airflow encrypts a connection's password and extra with its Fernet key (or keeps them in
+the deployment's secrets backend), redacts them from task logs, and lets admins rotate
+them in Admin > Connections. The project's tables hold only the connection id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+SERVICETITAN_CONN_TYPE = "servicetitan"
+
+
+@dataclass(frozen=True)
+class CredentialSecrets:
+    client_id: str
+    client_secret: str
+    app_key: str
+
+    def __repr__(self) -> str:  # never print secrets, even by accident
+        return f"CredentialSecrets(client_id={self.client_id!r}, client_secret='***', app_key='***')"
+
+
+class SecretStoreError(RuntimeError):
+    """The secrets could not be stored safely."""
+
+
+class SecretStore(Protocol):
+    def exists(self, conn_id: str) -> bool: ...
+
+    def save(
+        self,
+        conn_id: str,
+        *,
+        description: str,
+        secrets: CredentialSecrets,
+        tenant_id: int,
+        environment: str,
+        base_url: str | None,
+    ) -> None: ...
+
+    def delete(self, conn_id: str) -> bool: ...
+
+
+class AirflowConnectionSecretStore:
+    """Stores secrets as Airflow connections in the metadata database (command-line use)."""
+
+    def exists(self, conn_id: str) -> bool:
+        from airflow.models.connection import Connection
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            if session.query(Connection.id).filter(Connection.conn_id == conn_id).first():
+                return True
+        # Also defined elsewhere (environment variable, secrets backend)?
+        try:
+            Connection.get_connection_from_secrets(conn_id)
+        except Exception:
+            return False
+        return True
+
+    def save(
+        self,
+        conn_id: str,
+        *,
+        description: str,
+        secrets: CredentialSecrets,
+        tenant_id: int,
+        environment: str,
+        base_url: str | None,
+    ) -> None:
+        from airflow.models.connection import Connection
+        from airflow.utils.session import create_session
+
+        extra: dict[str, object] = {"tenant_id": str(tenant_id), "environment": environment, "app_key": secrets.app_key}
+        if base_url:
+            extra["base_url"] = base_url
+        conn = Connection(
+            conn_id=conn_id,
+            conn_type=SERVICETITAN_CONN_TYPE,
+            description=description,
+            login=secrets.client_id,
+            password=secrets.client_secret,
+            extra=json.dumps(extra),
+        )
+        if not (conn.is_encrypted and conn.is_extra_encrypted):
+            raise SecretStoreError(
+                "Airflow has no Fernet key, so secrets would be stored in plain text: "
+                "set AIRFLOW__CORE__FERNET_KEY (or [core] fernet_key) and try again"
+            )
+        with create_session() as session:
+            session.add(conn)
+
+    def delete(self, conn_id: str) -> bool:
+        from airflow.models.connection import Connection
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            deleted = session.query(Connection).filter(Connection.conn_id == conn_id).delete()
+        return bool(deleted)

@@ -1,0 +1,1 @@
+"""The project's own PostgreSQL tables: models, engine and migrations."""

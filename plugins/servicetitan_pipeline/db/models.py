@@ -1,0 +1,296 @@
+"""SQLAlchemy models of the project's tables (seed stories ST-001 and ST-002).
+
+Every rule here is enforced twice: by PostgreSQL (CHECK, FOREIGN KEY, UNIQUE, see the
+migrations) so plain SQL cannot break it, and by the models, so Python code gets a clear
+``InvalidFieldValue`` before any SQL is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class InvalidFieldValue(ValueError):
+    """A model field was given a value the table would reject; the message says which and why."""
+
+    def __init__(self, model: str, field: str, problem: str) -> None:
+        super().__init__(f"{model}.{field}: {problem}")
+        self.model = model
+        self.field = field
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum_type(enum_cls: type[StrEnum], name: str) -> sa.Enum:
+    # VARCHAR + CHECK rather than a native PG enum: new values are a plain migration, no ALTER TYPE.
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def _coerce_enum(model: str, field: str, enum_cls: type[StrEnum], value: Any) -> StrEnum:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise InvalidFieldValue(model, field, f"{value!r} is not one of: {allowed}") from None
+
+
+def _strip_nul(text: str) -> str:
+    # PostgreSQL text and jsonb cannot hold U+0000; an API error body might.
+    return text.replace("\x00", "\ufffd")
+
+
+def _timestamp_column(nullable: bool = True) -> Mapped[Any]:
+    return mapped_column(sa.DateTime(timezone=True), nullable=nullable)
+
+
+class ServiceTitanCredential(Base):
+    """One company's access to one ServiceTitan tenant in one environment.
+
+    The secrets (client id, client secret, app key) are not in this table: they live in the
+    Airflow connection named by ``airflow_conn_id`` (README, "Where secrets live").
+    """
+
+    __tablename__ = "servicetitan_credentials"
+    __table_args__ = (
+        sa.UniqueConstraint("environment", "tenant_id", name="uq_servicetitan_credentials_environment_tenant"),
+        sa.CheckConstraint("tenant_id > 0", name="tenant_id_positive"),
+        sa.CheckConstraint("length(btrim(company_name)) > 0", name="company_name_not_blank"),
+        sa.CheckConstraint("length(btrim(airflow_conn_id)) > 0", name="airflow_conn_id_not_blank"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False, index=True)
+    company_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    environment: Mapped[Environment] = mapped_column(_enum_type(Environment, "environment"), nullable=False)
+    tenant_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    airflow_conn_id: Mapped[str] = mapped_column(sa.String(250), nullable=False, unique=True)
+    connection_status: Mapped[ConnectionStatus] = mapped_column(
+        _enum_type(ConnectionStatus, "connection_status"),
+        nullable=False,
+        default=ConnectionStatus.PENDING,
+        server_default=ConnectionStatus.PENDING.value,
+    )
+    last_connected_at: Mapped[datetime | None] = _timestamp_column()
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    token_expires_at: Mapped[datetime | None] = _timestamp_column()
+    client_secret_expires_at: Mapped[datetime | None] = _timestamp_column()
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now(), onupdate=sa.func.now()
+    )
+
+    sync_logs: Mapped[list[ServiceTitanSyncLog]] = relationship(
+        back_populates="credential", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def label(self) -> str:
+        """How people name a credential: company, environment and tenant."""
+        return f"{self.company_name} ({self.environment}, tenant {self.tenant_id})"
+
+    @validates("environment")
+    def _validate_environment(self, key: str, value: Any) -> Environment:
+        return Environment(_coerce_enum("ServiceTitanCredential", key, Environment, value))
+
+    @validates("connection_status")
+    def _validate_connection_status(self, key: str, value: Any) -> ConnectionStatus:
+        return ConnectionStatus(_coerce_enum("ServiceTitanCredential", key, ConnectionStatus, value))
+
+    @validates("tenant_id")
+    def _validate_tenant_id(self, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidFieldValue("ServiceTitanCredential", key, f"must be an integer, got {value!r}")
+        if not 0 < value < 2**63:
+            raise InvalidFieldValue("ServiceTitanCredential", key, f"must be a positive int64, got {value}")
+        return value
+
+    @validates("company_name", "airflow_conn_id")
+    def _validate_required_text(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidFieldValue("ServiceTitanCredential", key, "must be a non-empty string")
+        limit = 255 if key == "company_name" else 250
+        if len(value) > limit:
+            raise InvalidFieldValue("ServiceTitanCredential", key, f"must be at most {limit} characters")
+        return value.strip()
+
+    @validates("last_error")
+    def _validate_last_error(self, key: str, value: str | None) -> str | None:
+        return None if value is None else _strip_nul(value)
+
+    @validates("company_id")
+    def _validate_company_id(self, key: str, value: Any) -> uuid.UUID:
+        if isinstance(value, uuid.UUID):
+            return value
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            raise InvalidFieldValue("ServiceTitanCredential", key, f"{value!r} is not a UUID") from None
+
+
+class ServiceTitanSyncLog(Base):
+    """One sync attempt of one credential (seed story ST-002): exactly one row per attempt."""
+
+    __tablename__ = "servicetitan_sync_logs"
+    __table_args__ = (
+        sa.CheckConstraint("records_processed >= 0", name="records_processed_non_negative"),
+        sa.CheckConstraint("records_successful >= 0", name="records_successful_non_negative"),
+        sa.CheckConstraint("records_failed >= 0", name="records_failed_non_negative"),
+        sa.CheckConstraint(
+            "records_successful + records_failed <= records_processed", name="records_outcomes_within_processed"
+        ),
+        sa.CheckConstraint("(status = 'running') = (completed_at IS NULL)", name="completed_at_iff_finished"),
+        sa.CheckConstraint("completed_at IS NULL OR completed_at >= started_at", name="completed_after_started"),
+        sa.CheckConstraint(
+            "processing_time_seconds IS NULL OR processing_time_seconds >= 0", name="processing_time_non_negative"
+        ),
+        sa.CheckConstraint(
+            "error_details IS NULL OR jsonb_typeof(error_details) = 'object'", name="error_details_is_object"
+        ),
+        # History of one credential, newest first; also serves the ON DELETE CASCADE lookup.
+        sa.Index("ix_servicetitan_sync_logs_credential_started", "credential_id", sa.text("started_at DESC")),
+        # Monitoring: failures in the last window, grouped by credential.
+        sa.Index(
+            "ix_servicetitan_sync_logs_recent_failures",
+            "started_at",
+            "credential_id",
+            postgresql_where=sa.text("status = 'failed'"),
+        ),
+        # Monitoring: last successful sync of each credential (stale-sync check).
+        sa.Index(
+            "ix_servicetitan_sync_logs_last_success",
+            "credential_id",
+            sa.text("completed_at DESC"),
+            postgresql_where=sa.text("status = 'completed'"),
+        ),
+        # Monitoring: rows still running (crashed-worker sweep).
+        sa.Index(
+            "ix_servicetitan_sync_logs_running",
+            "started_at",
+            postgresql_where=sa.text("status = 'running'"),
+        ),
+        # Digest of the last hours and log retention: time-range scans over all rows.
+        sa.Index("ix_servicetitan_sync_logs_started_at", "started_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    sync_type: Mapped[SyncType] = mapped_column(_enum_type(SyncType, "sync_type"), nullable=False)
+    data_type: Mapped[DataType] = mapped_column(_enum_type(DataType, "data_type"), nullable=False)
+    status: Mapped[SyncStatus] = mapped_column(
+        _enum_type(SyncStatus, "status"),
+        nullable=False,
+        default=SyncStatus.RUNNING,
+        server_default=SyncStatus.RUNNING.value,
+    )
+    started_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+    completed_at: Mapped[datetime | None] = _timestamp_column()
+    records_processed: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    records_successful: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    records_failed: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    processing_time_seconds: Mapped[int | None] = mapped_column(sa.Integer)
+
+    credential: Mapped[ServiceTitanCredential] = relationship(back_populates="sync_logs")
+
+    @validates("sync_type")
+    def _validate_sync_type(self, key: str, value: Any) -> SyncType:
+        return SyncType(_coerce_enum("ServiceTitanSyncLog", key, SyncType, value))
+
+    @validates("data_type")
+    def _validate_data_type(self, key: str, value: Any) -> DataType:
+        return DataType(_coerce_enum("ServiceTitanSyncLog", key, DataType, value))
+
+    @validates("status")
+    def _validate_status(self, key: str, value: Any) -> SyncStatus:
+        return SyncStatus(_coerce_enum("ServiceTitanSyncLog", key, SyncStatus, value))
+
+    @validates("records_processed", "records_successful", "records_failed", "processing_time_seconds")
+    def _validate_count(self, key: str, value: Any) -> int | None:
+        if value is None and key == "processing_time_seconds":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidFieldValue("ServiceTitanSyncLog", key, f"must be an integer, got {value!r}")
+        if not 0 <= value < 2**31:
+            raise InvalidFieldValue("ServiceTitanSyncLog", key, f"must be between 0 and 2^31-1, got {value}")
+        return value
+
+    @validates("error_message")
+    def _validate_error_message(self, key: str, value: str | None) -> str | None:
+        return None if value is None else _strip_nul(value)
+
+    @validates("error_details")
+    def _validate_error_details(self, key: str, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise InvalidFieldValue("ServiceTitanSyncLog", key, f"must be a JSON object (dict), got {type(value).__name__}")
+        try:
+            encoded = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InvalidFieldValue("ServiceTitanSyncLog", key, f"is not JSON-serialisable: {exc}") from None
+        if "\\u0000" in encoded:
+            return json.loads(encoded.replace("\\u0000", "\\ufffd"))  # type: ignore[no-any-return]
+        return value
+
+    def check_consistency(self) -> None:
+        """Rules across fields; run before every INSERT and UPDATE of a row."""
+        processed = self.records_processed or 0
+        outcomes = (self.records_successful or 0) + (self.records_failed or 0)
+        if outcomes > processed:
+            raise InvalidFieldValue(
+                "ServiceTitanSyncLog",
+                "records_successful",
+                f"successful + failed ({outcomes}) cannot exceed records_processed ({processed})",
+            )
+        finished = self.status is not None and self.status != SyncStatus.RUNNING
+        if finished and self.completed_at is None:
+            raise InvalidFieldValue("ServiceTitanSyncLog", "completed_at", f"is required when status is {self.status}")
+        if not finished and self.completed_at is not None:
+            raise InvalidFieldValue("ServiceTitanSyncLog", "completed_at", "must be empty while status is running")
+        if self.completed_at is not None and self.started_at is not None and self.completed_at < self.started_at:
+            raise InvalidFieldValue("ServiceTitanSyncLog", "completed_at", "cannot be before started_at")
+
+
+@event.listens_for(ServiceTitanSyncLog, "before_insert")
+@event.listens_for(ServiceTitanSyncLog, "before_update")
+def _check_sync_log(mapper: Any, connection: Any, target: ServiceTitanSyncLog) -> None:
+    target.check_consistency()
