@@ -131,7 +131,9 @@ def import_settings(path: Path) -> list[str]:
     with create_session() as session:
         for setting in settings.connections:
             if f"AIRFLOW_CONN_{setting.conn_id.upper()}" in os.environ:
-                report.append(f"connection {setting.conn_id}: from AIRFLOW_CONN_{setting.conn_id.upper()}, not imported")
+                report.append(
+                    f"connection {setting.conn_id}: from AIRFLOW_CONN_{setting.conn_id.upper()}, not imported"
+                )
                 continue
             session.query(Connection).filter(Connection.conn_id == setting.conn_id).delete()
             session.add(

@@ -96,7 +96,9 @@ class DevEnvironment:
 
         marker = self.airflow_home / ".migrated"
         metadata_url = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-        stamp = f"{importlib.metadata.version('apache-airflow')} {metadata_url} {_airflow_schema_revision(metadata_url)}"
+        stamp = (
+            f"{importlib.metadata.version('apache-airflow')} {metadata_url} {_airflow_schema_revision(metadata_url)}"
+        )
         if marker.exists() and marker.read_text() == stamp:
             return
         bin_dir = Path(sys.executable).parent
@@ -105,7 +107,9 @@ class DevEnvironment:
         )
         if result.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        stamp = f"{importlib.metadata.version('apache-airflow')} {metadata_url} {_airflow_schema_revision(metadata_url)}"
+        stamp = (
+            f"{importlib.metadata.version('apache-airflow')} {metadata_url} {_airflow_schema_revision(metadata_url)}"
+        )
         marker.write_text(stamp)
 
 

@@ -8,6 +8,7 @@ workers and ``psql`` all want host and port, so the server listens on 127.0.0.1.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -15,8 +16,6 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-import importlib.util
 
 DEFAULT_PORT = 54329
 # PostgreSQL refuses to run as root; when we are root the server runs as this user.
@@ -136,7 +135,9 @@ class EmbeddedPostgres:
         self._run(run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.cluster_dir), *args)
 
     def _run(self, run_as: str | None, *command: str) -> None:
-        result = subprocess.run(command, user=run_as, capture_output=True, text=True, check=False)
+        # Drop root's groups too: with gid 0 kept, a root-group directory's "---" group bits would apply.
+        identity = {"user": run_as, "group": pwd.getpwnam(run_as).pw_gid, "extra_groups": []} if run_as else {}
+        result = subprocess.run(command, capture_output=True, text=True, check=False, **identity)  # type: ignore[call-overload]
         if result.returncode != 0:
             log_tail = self.log_file.read_text()[-2000:] if self.log_file.exists() else ""
             raise EmbeddedPostgresError(
@@ -149,8 +150,9 @@ class EmbeddedPostgres:
         try:
             pwd.getpwnam(SERVICE_USER)
         except KeyError:
+            useradd = shutil.which("useradd") or "/usr/sbin/useradd"
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+                [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
                 check=True,
                 capture_output=True,
             )

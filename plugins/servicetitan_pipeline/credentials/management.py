@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def validate(new: NewCredential) -> ValidCredential:
 
     if problems:
         raise CredentialInputError(problems)
-    assert environment is not None and tenant_id is not None
+    assert environment is not None
+    assert tenant_id is not None
     conn_id = new.existing_conn_id or servicetitan_credential_conn_id(environment.value, tenant_id)
     return ValidCredential(
         company_name=company_name,
@@ -218,10 +220,8 @@ def find_credential(session: Session, reference: str) -> ServiceTitanCredential:
                 )
             )
     else:
-        try:
+        with contextlib.suppress(ValueError):
             credential = session.get(ServiceTitanCredential, uuid.UUID(reference))
-        except ValueError:
-            pass
     if credential is None:
         raise CredentialNotFound(
             f"no credential {reference!r}: give its id or environment:tenant_id (see `servicetitan credentials list`)"
@@ -239,10 +239,15 @@ def disable(session: Session, reference: str) -> ServiceTitanCredential:
 def remove(session: Session, reference: str, secret_store: SecretStore) -> tuple[ServiceTitanCredential, int]:
     """Delete the credential, its sync logs (cascade) and the Airflow connection this project created for it."""
     credential = find_credential(session, reference)
-    log_count = session.scalar(
-        sa.select(sa.func.count()).select_from(ServiceTitanCredential).join(ServiceTitanCredential.sync_logs)
-        .where(ServiceTitanCredential.id == credential.id)
-    ) or 0
+    log_count = (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ServiceTitanCredential)
+            .join(ServiceTitanCredential.sync_logs)
+            .where(ServiceTitanCredential.id == credential.id)
+        )
+        or 0
+    )
     session.delete(credential)
     session.flush()
     if credential.airflow_conn_id == servicetitan_credential_conn_id(credential.environment, credential.tenant_id):

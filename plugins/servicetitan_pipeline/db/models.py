@@ -262,7 +262,9 @@ class ServiceTitanSyncLog(Base):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise InvalidFieldValue("ServiceTitanSyncLog", key, f"must be a JSON object (dict), got {type(value).__name__}")
+            raise InvalidFieldValue(
+                "ServiceTitanSyncLog", key, f"must be a JSON object (dict), got {type(value).__name__}"
+            )
         try:
             encoded = json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:

@@ -1,0 +1,51 @@
+"""Test environment: real PostgreSQL (embedded, or the servers named by AIRFLOW_CONN_SERVICETITAN_DB and
+AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) and an Airflow home of its own, set up before Airflow is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from servicetitan_pipeline.dev_environment import DevEnvironment
+
+# Module level on purpose: Airflow reads its configuration when first imported.
+TEST_ENVIRONMENT = DevEnvironment("test").prepare()
+
+PROJECT_TABLES = ("servicetitan_sync_logs", "servicetitan_credentials")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    from servicetitan_pipeline.db.engine import get_engine
+
+    return get_engine()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Iterator[Engine]:
+    """The project's tables, emptied after the test."""
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(PROJECT_TABLES)} CASCADE"))
+
+
+@pytest.fixture
+def session(clean_db: Engine) -> Iterator[Session]:
+    with sessionmaker(bind=clean_db, expire_on_commit=False)() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def airflow_connections() -> Iterator[None]:
+    """Removes the servicetitan_* Airflow connections tests create."""
+    yield
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    with create_session() as db:
+        db.query(Connection).filter(Connection.conn_type == "servicetitan").delete()

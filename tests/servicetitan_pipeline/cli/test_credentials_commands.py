@@ -1,0 +1,137 @@
+"""`servicetitan credentials ...` as an admin uses it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from servicetitan_pipeline.cli.main import main
+
+pytestmark = pytest.mark.usefixtures("clean_db", "airflow_connections")
+
+SECRET = "very-secret-client-secret"
+APP_KEY = "very-secret-app-key"
+
+
+@pytest.fixture
+def secrets_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICETITAN_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("SERVICETITAN_APP_KEY", APP_KEY)
+
+
+def add(*extra: str, tenant: str = "1001", environment: str = "integration") -> int:
+    return main(
+        [
+            "credentials",
+            "add",
+            "--company",
+            "Acme Plumbing",
+            "--environment",
+            environment,
+            "--tenant-id",
+            tenant,
+            "--client-id",
+            "acme-client",
+            *extra,
+        ]
+    )
+
+
+def rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM servicetitan_credentials")).scalar_one()
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_add_then_list(capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    assert add("--client-secret-expires-at", "2027-01-31") == 0
+    out = capsys.readouterr().out
+    assert "onboarded Acme Plumbing (integration, tenant 1001)" in out
+    assert "Airflow connection 'servicetitan_integration_1001'" in out
+
+    assert main(["credentials", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "Acme Plumbing" in listing
+    assert "integration" in listing
+    assert "pending" in listing
+    assert "2027-01-31" in listing
+
+    assert main(["credentials", "list", "--json"]) == 0
+    (credential,) = json.loads(capsys.readouterr().out)
+    assert credential["tenant_id"] == 1001
+    assert credential["client_secret_expires_at"].startswith("2027-01-31")
+    assert credential["airflow_conn_id"] == "servicetitan_integration_1001"
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_secrets_never_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    add()
+    main(["credentials", "list"])
+    main(["credentials", "list", "--json"])
+    add()  # duplicate: the error path too
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert SECRET not in text
+        assert APP_KEY not in text
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--environment", "staging"], "unknown environment 'staging': use integration or production"),
+        (["--tenant-id", "12ab"], "tenant id '12ab' is not a number"),
+        (["--company", "  "], "company name is empty"),
+    ],
+)
+def test_bad_input_is_refused_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], engine: Engine, arguments: list[str], message: str
+) -> None:
+    base = {"--company": "Acme", "--environment": "integration", "--tenant-id": "1001", "--client-id": "c"}
+    base.update(dict(zip(arguments[::2], arguments[1::2], strict=True)))
+    argv = ["credentials", "add"] + [item for pair in base.items() for item in pair]
+    assert main(argv) == 2
+    assert f"error: {message}" in capsys.readouterr().err
+    assert rows(engine) == 0
+
+
+def test_empty_secret_is_refused(
+    capsys: pytest.CaptureFixture[str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SERVICETITAN_CLIENT_SECRET", "")
+    monkeypatch.setenv("SERVICETITAN_APP_KEY", APP_KEY)
+    assert add() == 2
+    assert "error: client secret is empty" in capsys.readouterr().err
+    assert rows(engine) == 0
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_duplicate_tenant_is_refused(capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    assert add() == 0
+    assert add() == 2
+    assert "already onboarded for Acme Plumbing" in capsys.readouterr().err
+    assert rows(engine) == 1
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_disable_and_remove(capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    add()
+    assert main(["credentials", "disable", "integration:1001"]) == 0
+    assert "disabled Acme Plumbing" in capsys.readouterr().out
+    assert main(["credentials", "list", "--active"]) == 0
+    assert "no credentials yet" in capsys.readouterr().out
+
+    assert main(["credentials", "remove", "integration:1001"]) == 2  # no tty, no --yes
+    assert "pass --yes" in capsys.readouterr().err
+    assert rows(engine) == 1
+    assert main(["credentials", "remove", "integration:1001", "--yes"]) == 0
+    assert "removed Acme Plumbing (integration, tenant 1001) and 0 sync log row(s)" in capsys.readouterr().out
+    assert rows(engine) == 0
+
+
+def test_unknown_credential(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["credentials", "disable", "production:999"]) == 2
+    assert "no credential 'production:999'" in capsys.readouterr().err
