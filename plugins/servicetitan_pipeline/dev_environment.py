@@ -9,8 +9,10 @@ so it can run before Airflow reads its configuration.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +33,8 @@ class DevEnvironment:
 
     @property
     def embedded_postgres(self) -> EmbeddedPostgres:
-        port = int(os.environ.get("SERVICETITAN_EMBEDDED_PG_PORT", DEFAULT_PORT))
-        return EmbeddedPostgres(self.root / ".local" / "postgres", port=port)
+        data_dir = self.root / ".local" / "postgres"
+        return EmbeddedPostgres(data_dir, port=_embedded_port(data_dir))
 
     def _database_name(self, kind: str) -> str:
         return kind if self.profile == "local" else f"{kind}_{self.profile}"
@@ -127,6 +129,30 @@ def _airflow_schema_revision(sqlalchemy_url: str) -> str | None:
     except psycopg.Error:
         return None
     return row[0] if row else None
+
+
+def _embedded_port(data_dir: Path) -> int:
+    """The embedded server's port: chosen once per checkout and kept, so that two checkouts on one
+    machine (a developer's and CI's) each get their own server."""
+    if "SERVICETITAN_EMBEDDED_PG_PORT" in os.environ:
+        return int(os.environ["SERVICETITAN_EMBEDDED_PG_PORT"])
+    port_file = data_dir / "port"
+    if port_file.exists():
+        return int(port_file.read_text())
+    start = DEFAULT_PORT + zlib.crc32(str(data_dir).encode()) % 400
+    port = next(candidate for candidate in range(start, start + 200) if _port_is_free(candidate))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port_file.write_text(str(port))
+    return port
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def shell_exports(env: dict[str, str]) -> str:

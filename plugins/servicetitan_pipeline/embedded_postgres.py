@@ -53,15 +53,18 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
     def is_running(self) -> bool:
-        """Whether this data folder's server runs (not merely something on the port)."""
-        # postmaster.pid: line 1 is the server's pid, line 4 its port.
+        """Whether this data folder's server runs on ``port`` (not merely something on the port)."""
+        return self._running_port() == self.port and self._port_open()
+
+    def _running_port(self) -> int | None:
+        """The port this data folder's server listens on, if it runs (postmaster.pid: pid, ..., port)."""
         try:
             lines = (self.cluster_dir / "postmaster.pid").read_text().splitlines()
             pid, port = int(lines[0]), int(lines[3])
             os.kill(pid, 0)
         except (OSError, ValueError, IndexError):
-            return False
-        return port == self.port and self._port_open()
+            return None
+        return port
 
     def _port_open(self) -> bool:
         try:
@@ -74,6 +77,8 @@ class EmbeddedPostgres:
         """Initialise the cluster if needed and start it; a no-op when it already runs."""
         if self.is_running():
             return
+        if self._running_port() is not None:
+            self.stop()  # running on another port than asked: restart where asked
         if self._port_open():
             raise EmbeddedPostgresError(
                 f"port {self.port} on {self.host} is taken by another program: "
