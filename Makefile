@@ -6,6 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `airflow standalone` starts its components by name: they must be found on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Prepares the local environment (embedded PostgreSQL unless AIRFLOW_CONN_SERVICETITAN_DB and
 # AIRFLOW__DATABASE__SQL_ALCHEMY_CONN name servers) and exports it into the recipe's shell.
 LOCAL_ENV := eval "$$($(BIN)/servicetitan dev env --profile local)"
