@@ -1,0 +1,1 @@
+"""ServiceTitan API client: auth, pagination, rate limiting, retries, and the Airflow hook."""

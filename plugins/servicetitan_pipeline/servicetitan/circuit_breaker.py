@@ -1,0 +1,90 @@
+"""A circuit breaker per tenant: stop hammering a tenant whose API keeps failing, probe now and then."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from enum import StrEnum
+
+
+class CircuitState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    """Opens after ``failure_threshold`` consecutive failures; after ``reset_timeout`` seconds lets one
+    probe through (half-open): success closes it, failure opens it again."""
+
+    def __init__(
+        self,
+        failure_threshold: int = 5,
+        reset_timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.failure_threshold = failure_threshold
+        self.reset_timeout = reset_timeout
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probe_in_flight = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> CircuitState:
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> CircuitState:
+        if self._opened_at is None:
+            return CircuitState.CLOSED
+        if self._clock() - self._opened_at >= self.reset_timeout:
+            return CircuitState.HALF_OPEN
+        return CircuitState.OPEN
+
+    def allow(self) -> bool:
+        """May a call go out now? In half-open state only one probe at a time."""
+        with self._lock:
+            state = self._state()
+            if state is CircuitState.CLOSED:
+                return True
+            if state is CircuitState.HALF_OPEN and not self._probe_in_flight:
+                self._probe_in_flight = True
+                return True
+            return False
+
+    def seconds_until_probe(self) -> float:
+        with self._lock:
+            if self._opened_at is None:
+                return 0.0
+            return max(0.0, self.reset_timeout - (self._clock() - self._opened_at))
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+            self._probe_in_flight = False
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._probe_in_flight or self._failures >= self.failure_threshold:
+                self._opened_at = self._clock()
+            self._probe_in_flight = False
+
+
+_breakers: dict[tuple[str, int], CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for_tenant(
+    environment: str, tenant_id: int, failure_threshold: int, reset_timeout: float
+) -> CircuitBreaker:
+    key = (environment, tenant_id)
+    with _breakers_lock:
+        breaker = _breakers.get(key)
+        if breaker is None:
+            breaker = _breakers[key] = CircuitBreaker(failure_threshold, reset_timeout)
+        return breaker

@@ -1,0 +1,332 @@
+"""The ServiceTitan API client: one credential, page by page, with rate limiting, retries and a
+circuit breaker per tenant. Pagination, auth and cursors are separate objects; the fetch loop
+here knows none of their details."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from servicetitan_pipeline.servicetitan.auth import AccessToken, token_provider_for
+from servicetitan_pipeline.servicetitan.circuit_breaker import breaker_for_tenant
+from servicetitan_pipeline.servicetitan.cursors import ExportCursor, ModifiedSinceCursor
+from servicetitan_pipeline.servicetitan.errors import (
+    BadCredentialsError,
+    CircuitOpenError,
+    FatalRequestError,
+    MissingPermissionError,
+    RateLimitedError,
+    ServiceTitanError,
+    TransientError,
+)
+from servicetitan_pipeline.servicetitan.hosts import ServiceTitanHosts
+from servicetitan_pipeline.servicetitan.paginators import DEFAULT_MAX_PAGES
+from servicetitan_pipeline.servicetitan.rate_limiter import limiter_for_tenant
+from servicetitan_pipeline.servicetitan.records import BadRecord
+from servicetitan_pipeline.servicetitan.resources import Resource
+from servicetitan_pipeline.servicetitan.retry import RetryPolicy
+
+Cursor = ExportCursor | ModifiedSinceCursor
+_WAIT_IN_TITLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    tenant_id: int
+    environment: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    app_key: str = field(repr=False)
+    base_url: str | None = None
+    # Where the secrets came from (an Airflow connection id): named in error messages.
+    source: str | None = None
+
+    @property
+    def label(self) -> str:
+        where = f", connection {self.source!r}" if self.source else ""
+        return f"tenant {self.tenant_id} ({self.environment}{where})"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    rate_limit_per_second: int = 60
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # ServiceTitan may take up to 100 s to answer a large page.
+    read_timeout_seconds: float = 120.0
+    connect_timeout_seconds: float = 10.0
+    breaker_failure_threshold: int = 5
+    breaker_reset_seconds: float = 30.0
+    max_pages: int = DEFAULT_MAX_PAGES
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """One HTTP call, for metrics and logs: never a header, parameter value or body."""
+
+    endpoint: str
+    method: str
+    status: int | None
+    duration_seconds: float
+    attempt: int
+    error: str | None
+
+
+@dataclass
+class Page:
+    resource: Resource
+    number: int
+    records: list[dict[str, Any]]
+    bad_records: list[BadRecord]
+    has_more: bool
+    # Where to resume after this page once its rows are committed (export endpoints).
+    checkpoint: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.records) + len(self.bad_records)
+
+
+class ServiceTitanClient:
+    def __init__(
+        self,
+        credentials: Credentials,
+        settings: ClientSettings | None = None,
+        *,
+        on_call: Callable[[CallReport], None] | None = None,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.credentials = credentials
+        self.settings = settings or ClientSettings()
+        self.hosts = ServiceTitanHosts.for_environment(credentials.environment, credentials.base_url)
+        self._on_call = on_call
+        self._sleep = sleep
+        self._http = http or httpx.Client(
+            timeout=httpx.Timeout(self.settings.read_timeout_seconds, connect=self.settings.connect_timeout_seconds),
+            headers={"Accept": "application/json"},
+        )
+        self._tokens = token_provider_for(
+            self.hosts.token_url, credentials.client_id, credentials.client_secret, label=credentials.label
+        )
+        self._limiter = limiter_for_tenant(
+            credentials.environment, credentials.tenant_id, self.settings.rate_limit_per_second
+        )
+        self._breaker = breaker_for_tenant(
+            credentials.environment,
+            credentials.tenant_id,
+            self.settings.breaker_failure_threshold,
+            self.settings.breaker_reset_seconds,
+        )
+
+    def __enter__(self) -> ServiceTitanClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def token(self) -> AccessToken | None:
+        """The cached access token (for ``token_expires_at``), if one was fetched."""
+        return self._tokens.current
+
+    def authenticate(self) -> AccessToken:
+        """Fetch (or reuse) an access token: checks the client id and secret."""
+        return self._tokens.token(self._http)
+
+    def export(self, resource: Resource, cursor: ExportCursor | None = None) -> Iterator[Page]:
+        """Bulk or incremental read through the export endpoint, resumable from a stored token."""
+        return self.read(resource, cursor or ExportCursor())
+
+    def list(self, resource: Resource, cursor: ModifiedSinceCursor | None = None) -> Iterator[Page]:
+        """A bounded query through the list endpoint: active and inactive records, page by page."""
+        return self.read(resource, cursor or ModifiedSinceCursor())
+
+    def read(self, resource: Resource, cursor: Cursor) -> Iterator[Page]:
+        export = isinstance(cursor, ExportCursor)
+        url = resource.url(self.hosts.api_url, self.credentials.tenant_id, export=export)
+        endpoint = resource.path_template(export=export)
+        fixed = dict(cursor.filters())
+        if not export:
+            key, value = resource.list_all_records
+            fixed[key] = value
+        paginator = cursor.paginator(self.settings.max_pages)
+        params: dict[str, str] | None = paginator.first_params()
+        number = 0
+        while params is not None:
+            body = self._get(url, endpoint, {**fixed, **params})
+            number += 1
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise FatalRequestError(
+                    f"{self.credentials.label}: {endpoint} answered without a data list", endpoint=endpoint
+                )
+            records, bad = _split_records(resource, data)
+            params = paginator.next_params(body)
+            yield Page(
+                resource=resource,
+                number=number,
+                records=records,
+                bad_records=bad,
+                has_more=params is not None,
+                checkpoint=cursor.checkpoint(body),
+            )
+
+    def _get(self, url: str, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+        attempt = 0
+        renewed_after_401 = False
+        while True:
+            attempt += 1
+            if not self._breaker.allow():
+                raise CircuitOpenError(
+                    f"{self.credentials.label}: too many recent failures; calls paused for "
+                    f"{self._breaker.seconds_until_probe():.0f} s before a probe. The next task retry will probe",
+                    endpoint=endpoint,
+                )
+            self._limiter.acquire()
+            started = time.perf_counter()
+            status: int | None = None
+            body: dict[str, Any] | None = None
+            error: ServiceTitanError | None = None
+            try:
+                token = self._tokens.token(self._http)
+                response = self._http.get(
+                    url,
+                    params=params,
+                    headers={"Authorization": f"Bearer {token.value}", "ST-App-Key": self.credentials.app_key},
+                )
+                status = response.status_code
+                if status == 200:
+                    body = response.json()
+                else:
+                    error = self._classify(response, endpoint)
+            except httpx.TimeoutException:
+                error = TransientError(f"{self.credentials.label}: {endpoint} timed out", endpoint=endpoint)
+            except httpx.TransportError as exc:
+                error = TransientError(
+                    f"{self.credentials.label}: {endpoint}: connection failed ({type(exc).__name__})",
+                    endpoint=endpoint,
+                )
+            except ValueError:
+                error = TransientError(
+                    f"{self.credentials.label}: {endpoint} answered a body that is not JSON (cut short?)",
+                    status=status,
+                    endpoint=endpoint,
+                )
+            except ServiceTitanError as exc:  # from the token request
+                error = exc
+            self._report(endpoint, status, started, attempt, error)
+
+            if error is None and isinstance(body, dict):
+                self._breaker.record_success()
+                return body
+            if error is None:
+                error = FatalRequestError(f"{self.credentials.label}: {endpoint} answered JSON that is not an object")
+            if isinstance(error, TransientError):
+                self._breaker.record_failure()
+            if status == 401 and not renewed_after_401:
+                # The token may have expired early or been revoked: renew once, then believe the 401.
+                self._tokens.invalidate()
+                renewed_after_401 = True
+                attempt -= 1
+                continue
+            retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
+            if error.retriable and self.settings.retry.should_retry(attempt, retry_after):
+                self._sleep(self.settings.retry.delay(attempt, retry_after))
+                continue
+            raise error
+
+    def _classify(self, response: httpx.Response, endpoint: str) -> ServiceTitanError:
+        status = response.status_code
+        body = _error_body(response)
+        title = str(body.get("title") or response.reason_phrase or "")
+        trace_id = str(body["traceId"]) if body.get("traceId") else None
+        where: dict[str, Any] = {"status": status, "endpoint": endpoint, "trace_id": trace_id}
+        label = self.credentials.label
+        if status == 401:
+            return BadCredentialsError(
+                f"{label}: ServiceTitan answered 401 ({title}) even with a fresh token: check the app key and the "
+                "client credentials in the credential's Airflow connection",
+                **where,
+            )
+        if status == 403:
+            return MissingPermissionError(
+                f"{label}: ServiceTitan answered 403 ({title}): the app key may be revoked or not approved for this "
+                "tenant; ask the tenant's admin to approve the application in ServiceTitan's integration settings",
+                **where,
+            )
+        if status == 429:
+            return RateLimitedError(
+                f"{label}: rate limited by ServiceTitan ({title})", retry_after=_retry_after(response, title), **where
+            )
+        if status >= 500:
+            return TransientError(f"{label}: ServiceTitan answered {status} ({title})", **where)
+        problems = body.get("errors") or {}
+        return FatalRequestError(
+            f"{label}: ServiceTitan rejected the request to {endpoint} with {status} ({title}; {problems}): "
+            "the request is wrong and retrying will not help; report it as a bug of this project",
+            **where,
+        )
+
+    def _report(
+        self, endpoint: str, status: int | None, started: float, attempt: int, error: ServiceTitanError | None
+    ) -> None:
+        if self._on_call is None:
+            return
+        self._on_call(
+            CallReport(
+                endpoint=endpoint,
+                method="GET",
+                status=status,
+                duration_seconds=time.perf_counter() - started,
+                attempt=attempt,
+                error=type(error).__name__ if error else None,
+            )
+        )
+
+
+def _split_records(resource: Resource, data: list[Any]) -> tuple[list[dict[str, Any]], list[BadRecord]]:
+    model = resource.record_model
+    good: list[dict[str, Any]] = []
+    bad: list[BadRecord] = []
+    for record in data:
+        problems = model.problems(record)
+        if problems:
+            record_id = record.get(resource.primary_key) if isinstance(record, dict) else None
+            bad.append(BadRecord(resource.name, record_id, problems))
+        else:
+            good.append(record)
+    return good, bad
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after(response: httpx.Response, title: str) -> float | None:
+    """Seconds to wait: the Retry-After header (seconds or an HTTP date), else a wait stated in the title."""
+    header = response.headers.get("Retry-After")
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return max(0.0, (parsedate_to_datetime(header) - datetime.now(tz=None).astimezone()).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    match = _WAIT_IN_TITLE.search(title)
+    return float(match.group(1)) if match else None

@@ -1,0 +1,103 @@
+"""Airflow hook for ServiceTitan: connection identity as class attributes, the client built lazily,
+secrets read only from the Airflow connection (and registered with Airflow's log masker)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from servicetitan_pipeline.airflow_connections import get_airflow_connection
+from servicetitan_pipeline.db.enums import Environment
+from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, Credentials, ServiceTitanClient
+from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
+
+
+class ConnectionConfigError(ValueError):
+    """The Airflow connection lacks something the client needs; the message says what to fill in."""
+
+
+class ServiceTitanHook(BaseHook):
+    conn_name_attr = "servicetitan_conn_id"
+    default_conn_name = "servicetitan_default"
+    conn_type = "servicetitan"
+    hook_name = "ServiceTitan"
+
+    def __init__(
+        self,
+        servicetitan_conn_id: str = default_conn_name,
+        settings: ClientSettings | None = None,
+        on_call: Callable[[CallReport], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.servicetitan_conn_id = servicetitan_conn_id
+        self._settings = settings
+        self._on_call = on_call
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return credentials_from_connection(get_airflow_connection(self.servicetitan_conn_id))
+
+    @cached_property
+    def client(self) -> ServiceTitanClient:
+        return ServiceTitanClient(self.credentials, self._settings, on_call=self._on_call)
+
+    def get_conn(self) -> ServiceTitanClient:
+        return self.client
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The Airflow UI's Test button: ask for a token."""
+        try:
+            token = self.client.authenticate()
+        except (ServiceTitanError, ConnectionConfigError) as exc:
+            return False, str(exc)
+        return True, f"Connected to {self.credentials.label}; token valid until {token.expires_at:%Y-%m-%d %H:%M} UTC"
+
+
+def credentials_from_connection(conn: Any) -> Credentials:
+    """Read a ``servicetitan`` connection: login = client id, password = client secret, extras =
+    tenant_id, environment, app_key and an optional base_url (the sandbox)."""
+    extra = conn.extra_dejson or {}
+
+    def field(name: str) -> Any:
+        value = extra.get(name, extra.get(f"extra__servicetitan__{name}"))
+        return value.strip() if isinstance(value, str) else value
+
+    problems = []
+    tenant = str(field("tenant_id") or "")
+    if not tenant.isdigit():
+        problems.append("Tenant ID (a number)")
+    environment = field("environment") or Environment.PRODUCTION.value
+    if environment not in {e.value for e in Environment}:
+        problems.append("Environment (integration or production)")
+    app_key = field("app_key")
+    if not app_key:
+        problems.append("App Key")
+    if not conn.login:
+        problems.append("Client ID (login)")
+    if not conn.password:
+        problems.append("Client Secret (password)")
+    if problems:
+        raise ConnectionConfigError(f"Airflow connection {conn.conn_id!r} needs: {', '.join(problems)}")
+    _mask(conn.password, app_key)
+    return Credentials(
+        tenant_id=int(tenant),
+        environment=environment,
+        client_id=conn.login,
+        client_secret=conn.password,
+        app_key=app_key,
+        base_url=field("base_url") or None,
+        source=conn.conn_id,
+    )
+
+
+def _mask(*secrets: str) -> None:
+    """Redact these values from every task log line from now on."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - always present on Airflow 3
+        return
+    for secret in secrets:
+        mask_secret(secret)

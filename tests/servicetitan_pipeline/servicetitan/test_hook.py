@@ -1,0 +1,105 @@
+"""The hook reads its credential from an Airflow connection and registers the connection type."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: object) -> None:
+    values: dict[str, object] = {
+        "conn_type": "servicetitan",
+        "login": "client-id",
+        "password": "client-secret-value",
+        "extra": {"tenant_id": "1001", "environment": "integration", "app_key": "app-key-value"},
+    }
+    values.update(fields)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(values))
+
+
+def test_credentials_from_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(
+        monkeypatch,
+        "st_hook_test",
+        extra={
+            "tenant_id": "1001",
+            "environment": "integration",
+            "app_key": "app-key-value",
+            "base_url": "http://127.0.0.1:9",
+        },
+    )
+    credentials = ServiceTitanHook("st_hook_test").credentials
+    assert credentials.tenant_id == 1001
+    assert credentials.environment == "integration"
+    assert credentials.client_id == "client-id"
+    assert credentials.client_secret == "client-secret-value"
+    assert credentials.app_key == "app-key-value"
+    assert credentials.base_url == "http://127.0.0.1:9"
+    assert credentials.label == "tenant 1001 (integration, connection 'st_hook_test')"
+    assert "client-secret-value" not in repr(credentials)
+    assert "app-key-value" not in repr(credentials)
+
+
+def test_prefixed_extras_from_older_forms_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(
+        monkeypatch,
+        "st_hook_test",
+        extra={"extra__servicetitan__tenant_id": "5", "extra__servicetitan__app_key": "k"},
+    )
+    credentials = ServiceTitanHook("st_hook_test").credentials
+    assert (credentials.tenant_id, credentials.environment, credentials.app_key) == (5, "production", "k")
+
+
+def test_incomplete_connection_says_what_to_fill_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(monkeypatch, "st_hook_test", password=None, extra={"tenant_id": "x", "environment": "dev"})
+    with pytest.raises(ConnectionConfigError) as refused:
+        _ = ServiceTitanHook("st_hook_test").credentials
+    assert str(refused.value) == (
+        "Airflow connection 'st_hook_test' needs: Tenant ID (a number), Environment (integration or production), "
+        "App Key, Client Secret (password)"
+    )
+
+
+def test_test_connection_reports_failure_without_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 9 (discard): the token request fails as a connection error.
+    set_connection(
+        monkeypatch,
+        "st_hook_test",
+        extra={
+            "tenant_id": "1",
+            "environment": "integration",
+            "app_key": "app-key-value",
+            "base_url": "http://127.0.0.1:9",
+        },
+    )
+    from servicetitan_pipeline.servicetitan.client import ClientSettings
+    from servicetitan_pipeline.servicetitan.retry import RetryPolicy
+
+    hook = ServiceTitanHook("st_hook_test", settings=ClientSettings(retry=RetryPolicy(max_attempts=1)))
+    ok, message = hook.test_connection()
+    assert ok is False
+    assert "token request failed" in message
+    assert "client-secret-value" not in message
+
+
+def test_connection_type_is_registered_with_its_form() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    hook = manager.hooks["servicetitan"]
+    assert hook is not None
+    assert hook.hook_class_name == "servicetitan_pipeline.servicetitan.hook.ServiceTitanHook"
+    assert hook.hook_name == "ServiceTitan"
+    widgets = manager.connection_form_widgets
+    assert {name for name in widgets if name.startswith("extra__servicetitan__")} == {
+        "extra__servicetitan__tenant_id",
+        "extra__servicetitan__app_key",
+        "extra__servicetitan__environment",
+        "extra__servicetitan__base_url",
+    }
+    assert widgets["extra__servicetitan__app_key"].is_sensitive
+    behaviour = manager.field_behaviours["servicetitan"]
+    assert behaviour["relabeling"] == {"login": "Client ID", "password": "Client Secret"}
