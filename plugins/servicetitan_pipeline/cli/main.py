@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from servicetitan_pipeline.cli import credentials_commands, db_commands, dev_commands
+from servicetitan_pipeline.cli import credentials_commands, db_commands, dev_commands, sandbox_commands
 
 EXIT_BAD_INPUT = 2
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.register(groups)
     credentials_commands.register(groups)
     dev_commands.register(groups)
+    sandbox_commands.register(groups)
     return parser
 
 

@@ -1,0 +1,120 @@
+"""ServiceTitan's endpoints served here: customers and invoices, list and export, plus the token endpoint.
+
+Query parameters the specs define but the sandbox does not apply (``sort``, ``name``, ``statuses``,
+``customerId``...) are accepted and ignored, as the real API ignores names it does not know; every
+request is in the request log, so tests can still see what a client sent.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from servicetitan_pipeline.sandbox.config import MAX_PAGE_SIZE
+from servicetitan_pipeline.sandbox.dataset import CUSTOMERS, INVOICES
+from servicetitan_pipeline.sandbox.errors import validation_error
+from servicetitan_pipeline.sandbox.export_feed import export_page
+from servicetitan_pipeline.sandbox.gateway import Admitted, Endpoint, through_gateway
+from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, list_page
+from servicetitan_pipeline.sandbox.query_params import QueryReader
+from servicetitan_pipeline.sandbox.state import SandboxState
+from servicetitan_pipeline.sandbox.timestamps import parse_query_datetime
+from servicetitan_pipeline.sandbox.token_endpoint import token_endpoint
+
+DEFAULT_PAGE_SIZE = 50
+INT32_MAX = 2**31 - 1
+
+
+class ActiveParameter(NamedTuple):
+    """How a list endpoint names its active-status filter, its values (spelled as the spec's enum) and default."""
+
+    name: str
+    values: dict[str, ActiveFilter]
+    default: str
+
+    def read(self, reader: QueryReader) -> ActiveFilter:
+        return self.values[reader.choice(self.name, tuple(self.values), self.default)]
+
+
+# Crm: `active` is ActiveRequestArg, "only active items will be returned by default".
+CUSTOMER_ACTIVE = ActiveParameter(
+    "active", {"True": ActiveFilter.ACTIVE, "Any": ActiveFilter.ANY, "False": ActiveFilter.INACTIVE}, "True"
+)
+# Accounting: `activeState` is ActiveStateFilterType; the endpoint is documented as returning "all
+# invoices ... regardless of status" by default, so the default is All.
+INVOICE_ACTIVE = ActiveParameter(
+    "activeState",
+    {"ActiveOnly": ActiveFilter.ACTIVE, "All": ActiveFilter.ANY, "InactiveOnly": ActiveFilter.INACTIVE},
+    "All",
+)
+
+
+def _list_endpoint(collection_name: str, active_parameter: ActiveParameter) -> Endpoint:
+    async def endpoint(request: Request, admitted: Admitted) -> Response:
+        reader = QueryReader(request.query_params)
+        query = ListQuery(
+            page=reader.integer("page", 1, 1, INT32_MAX),
+            page_size=reader.integer("pageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+            include_total=reader.boolean("includeTotal", False),
+            created_from=reader.datetime_ticks("createdOnOrAfter"),
+            created_before=reader.datetime_ticks("createdBefore"),
+            modified_from=reader.datetime_ticks("modifiedOnOrAfter"),
+            modified_before=reader.datetime_ticks("modifiedBefore"),
+            active=active_parameter.read(reader),
+            ids=reader.integer_list("ids"),
+        )
+        if reader.errors:
+            return validation_error(reader.errors)
+        page = list_page(admitted.dataset.collection(collection_name), query)
+        return JSONResponse(
+            {
+                "page": query.page,
+                "pageSize": query.page_size,
+                "hasMore": page.has_more,
+                "totalCount": page.total_count,
+                "data": page.records,
+            }
+        )
+
+    return endpoint
+
+
+def _export_endpoint(collection_name: str) -> Endpoint:
+    async def endpoint(request: Request, admitted: Admitted) -> Response:
+        state: SandboxState = request.app.state.sandbox
+        reader = QueryReader(request.query_params)
+        reader.boolean("includeRecentChanges", False)  # validated; every change is "recent" here
+        collection = admitted.dataset.collection(collection_name)
+        tokens = admitted.dataset.export_tokens[collection_name]
+        start = collection.timeline.feed_start()
+        raw_from = reader.text("from")
+        if raw_from:
+            try:
+                start = collection.timeline.feed_position_at(parse_query_datetime(raw_from))
+            except ValueError:
+                position = tokens.decode(raw_from.strip())
+                if position is None or not collection.timeline.contains(position):
+                    reader.errors.setdefault("from", []).append(
+                        f"The value '{raw_from}' is not valid: expected a continueFrom token from a previous "
+                        "response of this export, or a date such as 2020-01-01."
+                    )
+                else:
+                    start = position
+        if reader.errors:
+            return validation_error(reader.errors)
+        page = export_page(collection, tokens, start, state.config.export_page_size)
+        return JSONResponse({"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.records})
+
+    return endpoint
+
+
+ROUTES = [
+    Route("/connect/token", token_endpoint, methods=["POST"]),
+    Route("/crm/v2/tenant/{tenant:int}/customers", through_gateway(_list_endpoint(CUSTOMERS, CUSTOMER_ACTIVE))),
+    Route("/crm/v2/tenant/{tenant:int}/export/customers", through_gateway(_export_endpoint(CUSTOMERS))),
+    Route("/accounting/v2/tenant/{tenant:int}/invoices", through_gateway(_list_endpoint(INVOICES, INVOICE_ACTIVE))),
+    Route("/accounting/v2/tenant/{tenant:int}/export/invoices", through_gateway(_export_endpoint(INVOICES))),
+]

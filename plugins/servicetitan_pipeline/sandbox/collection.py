@@ -1,0 +1,120 @@
+"""All records of one kind (customers or invoices) in one tenant, built on demand from their index.
+
+The collection answers the questions the endpoints ask (how many records, which version is current,
+is it active, when was it created and changed) from the timeline and seeded draws, and builds a
+record's JSON only when a page needs it: serving a page costs O(page size), whatever the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from servicetitan_pipeline.sandbox.bad_records import BadRecords
+from servicetitan_pipeline.sandbox.block_selection import BlockSelection
+from servicetitan_pipeline.sandbox.randomness import unit
+from servicetitan_pipeline.sandbox.record_ids import RecordIds
+from servicetitan_pipeline.sandbox.timeline import Timeline, Version
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """What the collection knows about one version of one record, before its JSON is built."""
+
+    index: int
+    record_id: int
+    version: Version
+    created: int  # ticks
+    modified: int  # ticks
+    active: bool
+    is_creation: bool
+
+
+class RecordBuilder(Protocol):
+    def build(self, state: RecordState) -> dict[str, Any]:
+        """The record's JSON as the schema describes it (a correct record; bad ones are spoiled later)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Activity:
+    """How records stop being active: some are inactive from the start (``per_block`` in every
+    ``block_size`` records, so they can be counted) and each later change deactivates a record with
+    probability ``deactivation_rate``; a deactivated record stays inactive (merges are not undone)."""
+
+    block_size: int
+    per_block: int
+    deactivation_rate: float
+
+
+class RecordCollection:
+    def __init__(
+        self,
+        name: str,
+        key: tuple[object, ...],
+        timeline: Timeline,
+        ids: RecordIds,
+        activity: Activity,
+        bad_records: BadRecords,
+    ) -> None:
+        self.name = name
+        self.timeline = timeline
+        self.ids = ids
+        self.bad_records = bad_records
+        self._key = key
+        self._deactivation_rate = activity.deactivation_rate
+        self.initially_inactive = BlockSelection((*key, "inactive"), activity.block_size, activity.per_block)
+        # Generation in which a changed record was deactivated: kept per change, never per record.
+        self._deactivated_in: dict[int, int] = {}
+        self._builder: RecordBuilder | None = None
+
+    def attach_builder(self, builder: RecordBuilder) -> None:
+        # Separate from __init__ because builders need collections (an invoice names its customer).
+        self._builder = builder
+
+    @property
+    def size(self) -> int:
+        return self.timeline.size
+
+    def id_of(self, index: int) -> int:
+        return self.ids.id_of(index)
+
+    def index_of(self, record_id: int) -> int | None:
+        return self.ids.index_of(record_id, self.size)
+
+    def append_generation(self, new_count: int, modified_count: int, window_start: int, window_end: int) -> int:
+        """New records and changes to existing ones (see Timeline); returns the generation's end."""
+        generation = self.timeline.append_generation(new_count, modified_count, window_start, window_end)
+        for index in generation.modified:
+            deactivated = unit(*self._key, "deactivated", index, generation.number) < self._deactivation_rate
+            if deactivated and index not in self._deactivated_in:
+                self._deactivated_in[index] = generation.number
+        return generation.window_end
+
+    def is_active(self, index: int, version: Version) -> bool:
+        if index in self.initially_inactive:
+            return False
+        deactivated_in = self._deactivated_in.get(index)
+        return deactivated_in is None or version.generation < deactivated_in
+
+    def state(self, index: int, version: Version | None = None) -> RecordState:
+        """The state of ``version`` of the record (default: its current version)."""
+        version = version or self.timeline.current_version(index)
+        creation = self.timeline.creation_version(index)
+        return RecordState(
+            index=index,
+            record_id=self.id_of(index),
+            version=version,
+            created=self.timeline.created_ticks(index),
+            modified=self.timeline.version_ticks(version),
+            active=self.is_active(index, version),
+            is_creation=version == creation,
+        )
+
+    def render(self, index: int, version: Version | None = None) -> dict[str, Any]:
+        """The record's JSON as served, bad if the fault profile says this record is bad."""
+        if self._builder is None:
+            raise RuntimeError(f"no builder attached to the {self.name} collection")
+        record = self._builder.build(self.state(index, version))
+        kind = self.bad_records.kind_of(index)
+        return self.bad_records.spoil(record, kind) if kind else record

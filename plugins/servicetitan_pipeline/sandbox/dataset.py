@@ -1,0 +1,154 @@
+"""One tenant's data: its customers and invoices, how they change over time, and what the sandbox
+reports about them.
+
+Generation 0 is the tenant's history (``customers``/``invoices`` records over ``history_days`` up to
+``history_end``). Each ``advance`` adds a generation for both kinds: new records, and changes to a
+seeded choice of existing ones. The changes are stamped inside the advance call (a microsecond apart,
+from the moment it starts), as a real server would stamp them, or from an explicit ``at`` for
+reproducible runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from servicetitan_pipeline.sandbox.bad_records import BadKind, BadRecords
+from servicetitan_pipeline.sandbox.collection import Activity, RecordCollection
+from servicetitan_pipeline.sandbox.config import TenantConfig
+from servicetitan_pipeline.sandbox.customers import CUSTOMER_ID_OFFSET, CustomerBuilder
+from servicetitan_pipeline.sandbox.export_feed import ExportTokens
+from servicetitan_pipeline.sandbox.invoices import INVOICE_ID_OFFSET, InvoiceBuilder
+from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, count_matching
+from servicetitan_pipeline.sandbox.record_ids import RecordIds
+from servicetitan_pipeline.sandbox.timeline import Timeline
+from servicetitan_pipeline.sandbox.timestamps import TICKS_PER_DAY, format_timestamp, now_ticks, ticks_from_datetime
+
+CUSTOMERS = "customers"
+INVOICES = "invoices"
+# About 5 % of customers are inactive from the start (2 in every 40), 2 % of invoices (1 in 50).
+CUSTOMER_ACTIVITY = Activity(block_size=40, per_block=2, deactivation_rate=0.03)
+INVOICE_ACTIVITY = Activity(block_size=50, per_block=1, deactivation_rate=0.02)
+# Versions created by one advance are this many ticks (1 µs) apart.
+TICKS_BETWEEN_CHANGES = 10
+
+
+@dataclass(frozen=True)
+class Advance:
+    new_customers: int = 0
+    new_invoices: int = 0
+    modified_customers: int = 0
+    modified_invoices: int = 0
+    at: int | None = None  # ticks; default: now
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    generation: int
+    started_at: int  # ticks
+    ended_at: int  # ticks: every change of the generation is stamped before this
+
+
+class TenantDataset:
+    def __init__(self, tenant: TenantConfig) -> None:
+        self.tenant_id = tenant.tenant_id
+        seed = tenant.data_seed
+        history_end = ticks_from_datetime(tenant.history_end)
+        history_start = history_end - tenant.history_days * TICKS_PER_DAY
+        history = (history_start, history_end)
+        bad_rate = tenant.faults.bad_record_rate
+        self.customers = _collection(
+            CUSTOMERS, seed, tenant.customers, history, bad_rate, CUSTOMER_ID_OFFSET, CUSTOMER_ACTIVITY, "balance"
+        )
+        self.invoices = _collection(
+            INVOICES, seed, tenant.invoices, history, bad_rate, INVOICE_ID_OFFSET, INVOICE_ACTIVITY, "total"
+        )
+        customer_builder = CustomerBuilder(seed, self.customers)
+        self.customers.attach_builder(customer_builder)
+        self.invoices.attach_builder(InvoiceBuilder(seed, self.customers, customer_builder))
+        self.export_tokens = {name: ExportTokens(tenant.tenant_id, seed, name) for name in (CUSTOMERS, INVOICES)}
+
+    def collection(self, name: str) -> RecordCollection:
+        return {CUSTOMERS: self.customers, INVOICES: self.invoices}[name]
+
+    @property
+    def generation(self) -> int:
+        return self.customers.timeline.latest.number
+
+    def advance(self, change: Advance) -> AdvanceResult:
+        """Append a generation; ValueError (nothing changed) if it asks for the impossible."""
+        previous_end = max(self.customers.timeline.latest.window_end, self.invoices.timeline.latest.window_end)
+        for count, collection in (
+            (change.modified_customers, self.customers),
+            (change.modified_invoices, self.invoices),
+        ):
+            if count > collection.size:
+                raise ValueError(f"cannot modify {count} {collection.name}: only {collection.size} exist")
+        if change.new_invoices and not (self.customers.size or change.new_customers):
+            raise ValueError("new invoices need at least one customer")
+        if change.at is not None and change.at < previous_end:
+            raise ValueError(
+                f"'at' must not be before the previous generation ended ({format_timestamp(previous_end)})"
+            )
+        start = change.at if change.at is not None else max(now_ticks(), previous_end)
+        ends = [
+            collection.append_generation(
+                new_count, modified_count, start, start + max(new_count + modified_count, 1) * TICKS_BETWEEN_CHANGES
+            )
+            for collection, new_count, modified_count in (
+                (self.customers, change.new_customers, change.modified_customers),
+                (self.invoices, change.new_invoices, change.modified_invoices),
+            )
+        ]
+        return AdvanceResult(generation=self.generation, started_at=start, ended_at=max(ends))
+
+    def summary(self) -> dict[str, Any]:
+        """What tests compare a sync with: counts, and which records are bad."""
+        customers_bad = self._bad_records(self.customers)
+        invoices_bad = self._bad_records(self.invoices)
+        return {
+            "tenant_id": self.tenant_id,
+            "generation": self.generation,
+            "customers": self.customers.size,
+            "active_customers": count_matching(self.customers, ListQuery(active=ActiveFilter.ACTIVE)),
+            "invoices": self.invoices.size,
+            "active_invoices": count_matching(self.invoices, ListQuery(active=ActiveFilter.ACTIVE)),
+            "bad_records": {
+                "count": customers_bad["count"] + invoices_bad["count"],
+                CUSTOMERS: customers_bad,
+                INVOICES: invoices_bad,
+            },
+        }
+
+    @staticmethod
+    def _bad_records(collection: RecordCollection) -> dict[str, Any]:
+        found = collection.bad_records.among_first(collection.size)
+        by_kind = {kind.value: sum(1 for _, k in found if k is kind) for kind in BadKind}
+        return {
+            "count": len(found),
+            # Ids as served: records whose id is missing or not an integer cannot be named by it.
+            "ids": [collection.id_of(index) for index, kind in found if kind.keeps_id],
+            "without_usable_id": sum(1 for _, kind in found if not kind.keeps_id),
+            "by_kind": by_kind,
+        }
+
+
+def _collection(
+    name: str,
+    seed: int,
+    count: int,
+    history: tuple[int, int],
+    bad_record_rate: float,
+    id_offset: int,
+    activity: Activity,
+    money_field: str,  # the field a "bad money" record breaks
+) -> RecordCollection:
+    key = (seed, name)
+    return RecordCollection(
+        name=name,
+        key=key,
+        timeline=Timeline(key, count, *history),
+        ids=RecordIds(key, id_offset),
+        activity=activity,
+        bad_records=BadRecords(key, bad_record_rate, money_field),
+    )

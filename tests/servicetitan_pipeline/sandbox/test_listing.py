@@ -1,0 +1,86 @@
+"""List queries counted arithmetically give exactly what filtering every record one by one gives."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from servicetitan_pipeline.sandbox.collection import RecordState
+from servicetitan_pipeline.sandbox.dataset import Advance, TenantDataset
+from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, count_matching, list_page
+from servicetitan_pipeline.sandbox.timestamps import parse_query_datetime
+from tests.servicetitan_pipeline.sandbox.session import config, tenant
+
+
+@pytest.fixture(scope="module")
+def dataset() -> TenantDataset:
+    """Small, with three generations of changes (so changed records are in every filter's way)."""
+    data = TenantDataset(config(tenant(customers=300, invoices=400)).tenants[0])
+    at = parse_query_datetime("2026-11-02T00:00:00Z")
+    for hour in range(3):
+        data.advance(
+            Advance(
+                new_customers=20,
+                new_invoices=30,
+                modified_customers=60,
+                modified_invoices=80,
+                at=at + hour * 3600 * 10_000_000,
+            )
+        )
+    return data
+
+
+def one_by_one(states: list[RecordState], query: ListQuery) -> list[int]:
+    """The reference: every record's current state, filtered."""
+    matching = []
+    for index, state in enumerate(states):
+        if (
+            query.active.accepts(state.active)
+            and (query.created_from is None or state.created >= query.created_from)
+            and (query.created_before is None or state.created < query.created_before)
+            and (query.modified_from is None or state.modified >= query.modified_from)
+            and (query.modified_before is None or state.modified < query.modified_before)
+        ):
+            matching.append(index)
+    return matching
+
+
+@pytest.mark.parametrize("kind", ["customers", "invoices"])
+def test_random_queries_match_filtering_one_by_one(dataset: TenantDataset, kind: str) -> None:
+    collection = dataset.collection(kind)
+    states = [collection.state(i) for i in range(collection.size)]
+    instants = [s.created for s in states] + [s.modified for s in states]
+    draw = random.Random(kind)
+    for _ in range(80):
+        bounds = {
+            name: draw.choice(instants) + draw.choice((-1, 0, 1))
+            for name in ("created_from", "created_before", "modified_from", "modified_before")
+            if draw.random() < 0.4
+        }
+        page_size = draw.choice((1, 7, 50))
+        query = ListQuery(page_size=page_size, active=draw.choice(list(ActiveFilter)), **bounds)
+        expected = one_by_one(states, query)
+        assert count_matching(collection, query) == len(expected)
+        last_page = max(1, -(-len(expected) // page_size))
+        for page in {1, 2, draw.randint(1, last_page), last_page, last_page + 1}:
+            paged = ListQuery(page=page, page_size=page_size, active=query.active, **bounds)
+            served = [collection.index_of(record["id"]) for record in list_page(collection, paged).records]
+            assert served == expected[(page - 1) * page_size : page * page_size]
+
+
+def test_pages_report_has_more_and_total_only_when_asked(dataset: TenantDataset) -> None:
+    total = count_matching(dataset.customers, ListQuery(active=ActiveFilter.ANY))
+    last_page = -(-total // 50)
+    assert list_page(dataset.customers, ListQuery(page=1, active=ActiveFilter.ANY)).has_more
+    last = list_page(dataset.customers, ListQuery(page=last_page, include_total=True, active=ActiveFilter.ANY))
+    assert not last.has_more
+    assert last.total_count == total
+    assert list_page(dataset.customers, ListQuery(page=1)).total_count is None
+    assert list_page(dataset.customers, ListQuery(page=last_page + 1)).records == []
+
+
+def test_ids_filter_returns_those_records_that_match(dataset: TenantDataset) -> None:
+    wanted = [dataset.invoices.id_of(i) for i in (3, 150, 399)] + [999]
+    page = list_page(dataset.invoices, ListQuery(ids=tuple(wanted), active=ActiveFilter.ANY))
+    assert [record["id"] for record in page.records] == wanted[:3]
