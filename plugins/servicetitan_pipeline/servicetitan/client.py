@@ -4,6 +4,7 @@ here knows none of their details."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -198,16 +199,16 @@ class ServiceTitanClient:
             error: ServiceTitanError | None = None
             try:
                 token = self._tokens.token(self._http)
-                response = self._http.get(
-                    url,
-                    params=params,
-                    headers={"Authorization": f"Bearer {token.value}", "ST-App-Key": self.credentials.app_key},
-                )
-                status = response.status_code
-                if status == 200:
-                    body = response.json()
-                else:
-                    error = self._classify(response, endpoint)
+                headers = {"Authorization": f"Bearer {token.value}", "ST-App-Key": self.credentials.app_key}
+                # Streamed, so the page's bytes are not kept on the Response: httpx responses sit in a
+                # reference cycle, and a kept body would live until the next full garbage collection.
+                with self._http.stream("GET", url, params=params, headers=headers) as response:
+                    status = response.status_code
+                    if status == 200:
+                        body = json.loads(b"".join(response.iter_bytes()))
+                    else:
+                        response.read()
+                        error = self._classify(response, endpoint)
             except httpx.TimeoutException:
                 error = TransientError(f"{self.credentials.label}: {endpoint} timed out", endpoint=endpoint)
             except httpx.TransportError as exc:
