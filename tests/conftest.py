@@ -15,7 +15,15 @@ from servicetitan_pipeline.dev_environment import DevEnvironment
 # Module level on purpose: Airflow reads its configuration when first imported.
 TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 
-PROJECT_TABLES = ("servicetitan_sync_logs", "servicetitan_credentials")
+pytest_plugins = ["tests.sync_world"]
+
+PROJECT_TABLES = (
+    "servicetitan_sync_checkpoints",
+    "servicetitan_invoices",
+    "servicetitan_customers",
+    "servicetitan_sync_logs",
+    "servicetitan_credentials",
+)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -296,3 +297,74 @@ class ServiceTitanSyncLog(Base):
 @event.listens_for(ServiceTitanSyncLog, "before_update")
 def _check_sync_log(mapper: Any, connection: Any, target: ServiceTitanSyncLog) -> None:
     target.check_consistency()
+
+
+class ServiceTitanCustomer(Base):
+    """A customer as last synced: typed columns for what users query, the record as received in ``raw``."""
+
+    __tablename__ = "servicetitan_customers"
+    __table_args__ = (sa.Index("ix_servicetitan_customers_credential_modified", "credential_id", "modified_on"),)
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    customer_type: Mapped[str | None] = mapped_column(sa.String(32))
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    balance: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    merged_to_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    city: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[str | None] = mapped_column(sa.Text)
+    zip: Mapped[str | None] = mapped_column(sa.Text)
+    created_on: Mapped[datetime | None] = _timestamp_column()
+    modified_on: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    synced_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+class ServiceTitanInvoice(Base):
+    """An invoice as last synced. Money is numeric; line items stay in ``raw`` (read with jsonb_array_elements)."""
+
+    __tablename__ = "servicetitan_invoices"
+    __table_args__ = (
+        sa.Index("ix_servicetitan_invoices_credential_customer", "credential_id", "customer_id"),
+        sa.Index("ix_servicetitan_invoices_credential_modified", "credential_id", "modified_on"),
+    )
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    customer_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reference_number: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    invoice_date: Mapped[datetime | None] = _timestamp_column()
+    due_date: Mapped[datetime | None] = _timestamp_column()
+    sub_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    sales_tax: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    total: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    balance: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    created_on: Mapped[datetime | None] = _timestamp_column()
+    modified_on: Mapped[datetime | None] = _timestamp_column()
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    synced_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+class ServiceTitanSyncCheckpoint(Base):
+    """Where the next incremental export of one resource resumes: stored only after its page is committed."""
+
+    __tablename__ = "servicetitan_sync_checkpoints"
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    continue_from: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )

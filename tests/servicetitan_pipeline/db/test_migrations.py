@@ -58,11 +58,7 @@ def test_upgrade_then_downgrade_on_an_empty_database(empty_schema: Engine) -> No
     assert _tables(empty_schema) == set()
     migrate.upgrade(empty_schema)
     assert migrate.current_revision(empty_schema) == migrate.head_revision()
-    assert _tables(empty_schema) == {
-        "servicetitan_credentials",
-        "servicetitan_sync_logs",
-        migrate.VERSION_TABLE,
-    }
+    assert _tables(empty_schema) == {*Base.metadata.tables, migrate.VERSION_TABLE}
     migrate.downgrade(empty_schema, "base")
     assert migrate.current_revision(empty_schema) is None
     assert _tables(empty_schema) == {migrate.VERSION_TABLE}

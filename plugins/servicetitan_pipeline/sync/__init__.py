@@ -1,0 +1,1 @@
+"""Syncing customers and invoices from ServiceTitan into PostgreSQL."""

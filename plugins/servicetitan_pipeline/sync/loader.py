@@ -1,0 +1,63 @@
+"""Loads pages into PostgreSQL: COPY into a staging table, one upsert, and the page's checkpoint, in
+one transaction. A crash anywhere leaves either the whole page and its checkpoint, or neither."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.sync.tables import TableSpec
+
+
+class PageLoader:
+    def __init__(self, connection: psycopg.Connection[Any], credential_id: uuid.UUID) -> None:
+        self._conn = connection
+        self._credential_id = str(credential_id)
+        self._staged: set[str] = set()
+        # Dates without a time zone are UTC, as ServiceTitan means them.
+        self._conn.execute("SET TIME ZONE 'UTC'")
+        self._conn.commit()
+
+    def load(self, spec: TableSpec, records: list[dict[str, Any]], checkpoint: str | None) -> int:
+        """Upsert ``records``; returns how many rows changed (new or different)."""
+        with self._conn.transaction():
+            changed = 0
+            if records:
+                self._ensure_stage(spec)
+                columns = sql.SQL(", ").join(map(sql.Identifier, spec.column_names))
+                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(spec.stage_table), columns)
+                with self._conn.cursor() as cursor:
+                    with cursor.copy(copy_sql) as copy:
+                        for record in records:
+                            copy.write_row(spec.row(self._credential_id, record))
+                    cursor.execute(load_sql(spec.upsert_sql))  # type: ignore[arg-type]
+                    changed = cursor.rowcount
+                    cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(spec.stage_table)))
+            if checkpoint:
+                self._conn.execute(
+                    load_sql("upsert_sync_checkpoint"),  # type: ignore[arg-type]
+                    {"credential_id": self._credential_id, "resource": spec.resource.name, "continue_from": checkpoint},
+                )
+        return changed
+
+    def checkpoint(self, spec: TableSpec) -> str | None:
+        row = self._conn.execute(
+            "SELECT continue_from FROM servicetitan_sync_checkpoints WHERE credential_id = %s AND resource = %s",
+            (self._credential_id, spec.resource.name),
+        ).fetchone()
+        self._conn.commit()
+        return str(row[0]) if row else None
+
+    def _ensure_stage(self, spec: TableSpec) -> None:
+        if spec.stage_table in self._staged:
+            return
+        self._conn.execute(
+            sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS)").format(
+                sql.Identifier(spec.stage_table), sql.Identifier(spec.table)
+            )
+        )
+        self._staged.add(spec.stage_table)

@@ -1,0 +1,66 @@
+"""Sync and API metrics (seed story ST-021's names), sent through Airflow's metrics API, so they go
+wherever the deployment's StatsD or OpenTelemetry settings send Airflow's own."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from servicetitan_pipeline.servicetitan.client import CallReport
+
+
+class MetricsBackend(Protocol):
+    def incr(self, stat: str, count: int = 1, *, tags: dict[str, Any]) -> None: ...
+    def gauge(self, stat: str, value: float, *, tags: dict[str, Any]) -> None: ...
+    def timing(self, stat: str, milliseconds: float, *, tags: dict[str, Any]) -> None: ...
+
+
+class AirflowMetrics:
+    """The real backend: ``airflow.sdk.observability.stats``."""
+
+    def incr(self, stat: str, count: int = 1, *, tags: dict[str, Any]) -> None:
+        from airflow.sdk.observability import stats
+
+        stats.incr(stat, count, tags=tags)
+
+    def gauge(self, stat: str, value: float, *, tags: dict[str, Any]) -> None:
+        from airflow.sdk.observability import stats
+
+        stats.gauge(stat, value, tags=tags)
+
+    def timing(self, stat: str, milliseconds: float, *, tags: dict[str, Any]) -> None:
+        from airflow.sdk.observability import stats
+
+        stats.timing(stat, milliseconds, tags=tags)
+
+
+class SyncMetrics:
+    """The names and tags; one instance per sync (its tags: company, environment, data type)."""
+
+    def __init__(self, backend: MetricsBackend, *, company: str, environment: str, data_type: str) -> None:
+        self._backend = backend
+        self._tags = {"company": company, "environment": environment, "data_type": data_type}
+
+    def sync_started(self) -> None:
+        self._backend.incr("servicetitan.sync.started", tags=self._tags)
+
+    def sync_finished(self, status: str, seconds: float, processed: int, successful: int, failed: int) -> None:
+        tags = {**self._tags, "status": status}
+        self._backend.incr("servicetitan.sync.completed", tags=tags)
+        self._backend.timing("servicetitan.sync.duration", seconds * 1000, tags=tags)
+        self._backend.incr("servicetitan.sync.records_processed", processed, tags=tags)
+        self._backend.incr("servicetitan.sync.records_successful", successful, tags=tags)
+        self._backend.incr("servicetitan.sync.records_failed", failed, tags=tags)
+        if processed:
+            self._backend.gauge("servicetitan.sync.success_rate", 100.0 * successful / processed, tags=tags)
+
+    def api_call(self, report: CallReport) -> None:
+        tags = {**self._tags, "endpoint": report.endpoint, "status": str(report.status or "none")}
+        self._backend.incr("servicetitan.api.requests", tags=tags)
+        self._backend.timing("servicetitan.api.response_time", report.duration_seconds * 1000, tags=tags)
+        if report.error:
+            self._backend.incr("servicetitan.api.errors", tags={**tags, "error": report.error})
+
+    def credential_state(self, status: str, token_expiry_seconds: float | None) -> None:
+        self._backend.gauge("servicetitan.credentials.status", 1, tags={**self._tags, "status": status})
+        if token_expiry_seconds is not None:
+            self._backend.gauge("servicetitan.credentials.token_expiry_seconds", token_expiry_seconds, tags=self._tags)

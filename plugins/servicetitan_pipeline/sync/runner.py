@@ -1,0 +1,267 @@
+"""One sync attempt of one credential: lock, log, fetch page by page, load, checkpoint, close the log.
+
+Everything here runs without a scheduler; the DAG's task calls ``run_sync`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import Engine
+
+from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
+from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.servicetitan.client import CallReport, ServiceTitanClient
+from servicetitan_pipeline.servicetitan.cursors import ExportCursor
+from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, ServiceTitanError
+from servicetitan_pipeline.sync.loader import PageLoader
+from servicetitan_pipeline.sync.locks import SyncLocks
+from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
+from servicetitan_pipeline.sync.progress import Progress
+from servicetitan_pipeline.sync.sync_log import SyncLogWriter
+from servicetitan_pipeline.sync.tables import TABLES, TableSpec
+from servicetitan_pipeline.sync.targets import SyncTarget
+
+log = logging.getLogger("servicetitan_pipeline.sync")
+
+RESOURCES_FOR = {
+    DataType.CUSTOMERS: ["customers"],
+    DataType.INVOICES: ["invoices"],
+    DataType.BOTH: ["customers", "invoices"],  # customers first: invoices reference them
+}
+FAILED_RECORD_SAMPLE = 50
+ClientFactory = Callable[[ServiceTitanCredential, Callable[[CallReport], None]], ServiceTitanClient]
+
+
+class OverlappingSyncError(RuntimeError):
+    """Another sync of the same credential and data is running; this attempt did nothing."""
+
+
+class CredentialUnavailableError(RuntimeError):
+    """The credential was removed or disabled after the run was planned."""
+
+
+@dataclass
+class SyncOutcome:
+    sync_log_id: uuid.UUID | None
+    status: SyncStatus
+    processed: int = 0
+    successful: int = 0
+    failed: int = 0
+    changed: int = 0
+    abandoned_rows_closed: int = 0
+    failed_records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def hook_client(credential: ServiceTitanCredential, on_call: Callable[[CallReport], None]) -> ServiceTitanClient:
+    from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
+
+    return ServiceTitanHook(credential.airflow_conn_id, on_call=on_call).client
+
+
+def run_sync(
+    target: SyncTarget,
+    *,
+    engine: Engine | None = None,
+    make_client: ClientFactory = hook_client,
+    metrics_backend: MetricsBackend | None = None,
+    closed_by: str = "servicetitan_sync",
+) -> SyncOutcome:
+    engine = engine or get_engine()
+    credential_id = uuid.UUID(target.credential_id)
+    data_type = DataType(target.data_type)
+    with session_scope(engine) as session:
+        credential = session.get(ServiceTitanCredential, credential_id)
+        if credential is None or not credential.is_active:
+            raise CredentialUnavailableError(f"{target.label} was removed or disabled after this run was planned")
+        session.expunge(credential)
+    metrics = SyncMetrics(
+        metrics_backend or AirflowMetrics(),
+        company=credential.company_name,
+        environment=credential.environment.value,
+        data_type=data_type.value,
+    )
+    writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as lock_connection:
+        locks = SyncLocks(lock_connection)
+        busy = locks.try_acquire(credential_id, RESOURCES_FOR[data_type])
+        if busy:
+            message = (
+                f"another sync of {', '.join(busy)} for {target.label} is running; this {target.sync_type} "
+                "run did nothing (it would have loaded the same data twice). Run it again once that one ends"
+            )
+            log.warning(message)
+            writer.finish(
+                SyncStatus.FAILED,
+                processed=0,
+                successful=0,
+                failed=0,
+                error_message=message,
+                error_details={"exception": "OverlappingSyncError", "busy_resources": busy},
+            )
+            raise OverlappingSyncError(message)
+        try:
+            closed = writer.close_abandoned(lock_connection, closed_by)
+            if closed:
+                log.warning("%s: closed %d sync-log row(s) left 'running' by a stopped worker", target.label, closed)
+            writer.start()
+            metrics.sync_started()
+            outcome = _sync(target, credential, engine, conninfo, make_client, metrics, writer)
+            outcome.abandoned_rows_closed = closed
+            return outcome
+        finally:
+            locks.release_all()
+
+
+def _sync(
+    target: SyncTarget,
+    credential: ServiceTitanCredential,
+    engine: Engine,
+    conninfo: str,
+    make_client: ClientFactory,
+    metrics: SyncMetrics,
+    writer: SyncLogWriter,
+) -> SyncOutcome:
+    started = time.monotonic()
+    outcome = SyncOutcome(sync_log_id=writer.log_id, status=SyncStatus.RUNNING)
+    client: ServiceTitanClient | None = None
+    current: str | None = None
+    log.info(
+        "%s: %s sync of %s%s", target.label, target.sync_type, target.data_type, " (full refresh)" * target.full_refresh
+    )
+    try:
+        client = make_client(credential, metrics.api_call)
+        with psycopg.connect(conninfo) as load_connection:
+            loader = PageLoader(load_connection, credential.id)
+            for resource in RESOURCES_FOR[DataType(target.data_type)]:
+                current = resource
+                _sync_resource(TABLES[resource], target, client, loader, outcome)
+        current = None
+    except Exception as exc:
+        outcome.status = SyncStatus.FAILED
+        _record_failure(target, credential, engine, writer, outcome, exc, current, client, metrics, started)
+        raise
+    outcome.status = SyncStatus.COMPLETED
+    writer.finish(
+        SyncStatus.COMPLETED,
+        processed=outcome.processed,
+        successful=outcome.successful,
+        failed=outcome.failed,
+        error_details=_details(outcome) if outcome.failed_records else None,
+        error_message=f"{outcome.failed} bad record(s) skipped" if outcome.failed else None,
+    )
+    _mark_credential(engine, credential.id, client, error=None, status=ConnectionStatus.CONNECTED)
+    _emit_finish(metrics, outcome, started, client)
+    log.info(
+        "%s: completed: %d records (%d loaded, %d bad, %d new or changed)",
+        target.label,
+        outcome.processed,
+        outcome.successful,
+        outcome.failed,
+        outcome.changed,
+    )
+    return outcome
+
+
+def _sync_resource(
+    spec: TableSpec, target: SyncTarget, client: ServiceTitanClient, loader: PageLoader, outcome: SyncOutcome
+) -> None:
+    checkpoint = None if target.full_refresh else loader.checkpoint(spec)
+    if checkpoint:
+        log.info("%s %s: resuming from the stored export position", target.label, spec.resource.name)
+    progress = Progress(target.label, spec.resource.name)
+    for page in client.export(spec.resource, ExportCursor(continue_from=checkpoint)):
+        changed = loader.load(spec, page.records, page.checkpoint)
+        outcome.processed += page.size
+        outcome.successful += len(page.records)
+        outcome.failed += len(page.bad_records)
+        outcome.changed += changed
+        for bad in page.bad_records:
+            if len(outcome.failed_records) < FAILED_RECORD_SAMPLE:
+                outcome.failed_records.append(bad.describe())
+        progress.page_done(len(page.records), len(page.bad_records), changed, page.has_more)
+
+
+def _details(outcome: SyncOutcome) -> dict[str, Any]:
+    return {
+        "failed_records": outcome.failed_records,
+        "failed_records_total": outcome.failed,
+        "failed_records_sample_size": len(outcome.failed_records),
+    }
+
+
+def _record_failure(
+    target: SyncTarget,
+    credential: ServiceTitanCredential,
+    engine: Engine,
+    writer: SyncLogWriter,
+    outcome: SyncOutcome,
+    exc: Exception,
+    resource: str | None,
+    client: ServiceTitanClient | None,
+    metrics: SyncMetrics,
+    started: float,
+) -> None:
+    details: dict[str, Any] = exc.details() if isinstance(exc, ServiceTitanError) else {"exception": type(exc).__name__}
+    details["resource"] = resource
+    details.update(_details(outcome))
+    message = str(exc) or type(exc).__name__
+    writer.finish(
+        SyncStatus.FAILED,
+        processed=outcome.processed,
+        successful=outcome.successful,
+        failed=outcome.failed,
+        error_message=message,
+        error_details=details,
+    )
+    from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError
+
+    broken_access = isinstance(exc, BadCredentialsError | MissingPermissionError | ConnectionConfigError)
+    _mark_credential(
+        engine, credential.id, client, error=message, status=ConnectionStatus.ERROR if broken_access else None
+    )
+    _emit_finish(metrics, outcome, started, client)
+    log.error("%s: failed after %d records: %s", target.label, outcome.processed, message)
+
+
+def _mark_credential(
+    engine: Engine,
+    credential_id: uuid.UUID,
+    client: ServiceTitanClient | None,
+    *,
+    error: str | None,
+    status: ConnectionStatus | None,
+) -> None:
+    token = client.token if client else None
+    with session_scope(engine) as session:
+        credential = session.get(ServiceTitanCredential, credential_id)
+        if credential is None:
+            return
+        if status is not None:
+            credential.connection_status = status
+        credential.last_error = error
+        if status is ConnectionStatus.CONNECTED:
+            credential.last_connected_at = datetime.now(UTC)
+        if token is not None:
+            credential.token_expires_at = token.expires_at
+
+
+def _emit_finish(metrics: SyncMetrics, outcome: SyncOutcome, started: float, client: ServiceTitanClient | None) -> None:
+    metrics.sync_finished(
+        outcome.status.value, time.monotonic() - started, outcome.processed, outcome.successful, outcome.failed
+    )
+    token = client.token if client else None
+    expiry = (token.expires_at - datetime.now(UTC)).total_seconds() if token else None
+    metrics.credential_state(
+        "connected" if outcome.status is SyncStatus.COMPLETED else "error",
+        expiry,
+    )

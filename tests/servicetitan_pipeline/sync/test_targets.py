@@ -1,0 +1,80 @@
+"""The trigger form's Params: resolved to credentials, or refused at once with what to choose."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from servicetitan_pipeline.db.enums import ConnectionStatus
+from servicetitan_pipeline.sync.targets import InvalidSyncParams, SyncTarget, plan_targets
+from tests.factories import make_credential
+
+
+@pytest.fixture
+def credentials(session: Session) -> dict[str, object]:
+    made = {
+        "acme_int": make_credential(company_name="Acme Plumbing", environment="integration", tenant_id=11),
+        "acme_prod": make_credential(company_name="Acme Plumbing", environment="production", tenant_id=12),
+        "bright": make_credential(company_name="Bright HVAC", environment="production", tenant_id=13),
+        "gone": make_credential(
+            company_name="Old Co", tenant_id=14, is_active=False, connection_status=ConnectionStatus.DISABLED
+        ),
+    }
+    session.add_all(made.values())
+    session.commit()
+    return made
+
+
+def plan(session: Session, credential: str = "all", data_type: str = "both", **kwargs: object) -> list[SyncTarget]:
+    values: dict[str, object] = {"full_refresh": False, "sync_type": "manual"}
+    values.update(kwargs)
+    return plan_targets(session, credential=credential, data_type=data_type, **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("credentials")
+def test_all_means_every_active_credential(session: Session) -> None:
+    targets = plan(session)
+    assert [t.label for t in targets] == [
+        "Acme Plumbing (integration, tenant 11)",
+        "Acme Plumbing (production, tenant 12)",
+        "Bright HVAC (production, tenant 13)",
+    ]
+    assert {t.sync_type for t in targets} == {"manual"}
+    assert {t.data_type for t in targets} == {"both"}
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(
+    "choice",
+    ["Bright HVAC", "bright hvac", "Bright HVAC (production)", "production:13", "Bright HVAC (production, tenant 13)"],
+)
+def test_one_credential_by_a_readable_name(session: Session, choice: str) -> None:
+    (target,) = plan(session, choice, "invoices", full_refresh=True, sync_type="scheduled")
+    assert target.label == "Bright HVAC (production, tenant 13)"
+    assert (target.data_type, target.full_refresh, target.sync_type) == ("invoices", True, "scheduled")
+
+
+def test_by_id(session: Session, credentials: dict[str, object]) -> None:
+    acme = credentials["acme_prod"]
+    (target,) = plan(session, str(acme.id))  # type: ignore[attr-defined]
+    assert target.credential_id == str(acme.id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(
+    ("choice", "data_type", "message"),
+    [
+        ("Nobody Inc", "both", r"no credential matches 'Nobody Inc'. Choose 'all' or one of: Acme Plumbing"),
+        ("Acme Plumbing", "both", r"matches 2 credentials .*: name one by environment:tenant_id"),
+        ("Old Co", "both", r"Old Co \(integration, tenant 14\) is disabled"),
+        ("all", "jobs", r"data_type 'jobs' is not one of: invoices, customers, both"),
+    ],
+)
+def test_bad_params_are_refused_with_choices(session: Session, choice: str, data_type: str, message: str) -> None:
+    with pytest.raises(InvalidSyncParams, match=message):
+        plan(session, choice, data_type)
+
+
+def test_round_trip_through_xcom() -> None:
+    target = SyncTarget("id", "label", "both", "manual", True)
+    assert SyncTarget.from_xcom(target.to_xcom()) == target
