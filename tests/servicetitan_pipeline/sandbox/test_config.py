@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetitan_pipeline.demo import DEMO_APP_KEY, DEMO_TENANTS
+from servicetitan_pipeline.demo import COMPANIES
 from servicetitan_pipeline.sandbox import ConfigError, default_config, load_config, parse_config
 from servicetitan_pipeline.sandbox.config import (
     DEFAULT_EXPORT_PAGE_SIZE,
@@ -28,9 +28,7 @@ def test_example_file_has_the_three_demo_tenants() -> None:
     loaded = load_config(EXAMPLE)
     assert [t.tenant_id for t in loaded.tenants] == [1001, 1002, 1003]
     by_id = {t.tenant_id: t for t in loaded.tenants}
-    for _, tenant_id, client_id, _ in DEMO_TENANTS:
-        assert by_id[tenant_id].client_id == client_id
-        assert by_id[tenant_id].app_key.get_secret_value() == DEMO_APP_KEY
+    assert set(COMPANIES) == set(by_id)  # the demo names each tenant's company
     assert by_id[1001].faults == default_config().tenants[0].faults  # healthy
     assert by_id[1002].faults.bad_record_rate > 0
     assert by_id[1003].faults.invalid_credentials
