@@ -80,11 +80,13 @@ class SyncWorld:
         values.update(kwargs)
         return SyncTarget(**values)
 
-    def sync(self, tenant_id: int, data_type: str = "both", **kwargs: Any) -> SyncOutcome:
+    def sync(
+        self, tenant_id: int, data_type: str = "both", make_client: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> SyncOutcome:
         return run_sync(
             self.target(tenant_id, data_type, **kwargs),
             engine=self.engine,
-            make_client=fast_client,
+            make_client=make_client or fast_client,
             metrics_backend=self.metrics,
         )
 

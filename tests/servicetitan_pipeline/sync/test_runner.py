@@ -6,13 +6,17 @@ import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
 from servicetitan_pipeline.db.enums import ConnectionStatus
+from servicetitan_pipeline.servicetitan.client import ClientSettings
 from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, TransientError
+from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
+from servicetitan_pipeline.servicetitan.retry import RetryPolicy
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.runner import OverlappingSyncError
 from tests.sync_world import SyncWorld, tenant
@@ -164,6 +168,25 @@ def test_server_errors_fail_after_retries_and_keep_what_loaded(make_world: World
     # A transient failure is not a credential problem.
     assert world.credential(1005).connection_status is ConnectionStatus.PENDING
     assert world.credential(1005).last_error == row.error_message
+
+
+def test_timeouts_and_dropped_connections_are_retried_and_the_sync_completes(make_world: World) -> None:
+    world = make_world(
+        tenant(1007, faults={"timeout_rate": 0.1, "timeout_seconds": 2, "drop_rate": 0.1}), export_page_size=50
+    )
+    patient = ClientSettings(
+        retry=RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.05), read_timeout_seconds=0.5
+    )
+
+    def make_client(credential: Any, on_call: Any) -> Any:
+        return ServiceTitanHook(credential.airflow_conn_id, settings=patient, on_call=on_call).client
+
+    world.sync(1007, make_client=make_client)
+    (row,) = world.logs(1007)
+    assert row.status == "completed"
+    assert world.count("servicetitan_invoices", 1007) == world.summary(1007)["invoices"]
+    errors = [m for m in world.metrics.sent if m[1] == "servicetitan.api.errors"]
+    assert errors  # the faults happened, and were retried
 
 
 def test_overlapping_sync_is_refused(make_world: World) -> None:

@@ -78,3 +78,22 @@ def test_bad_params_are_refused_with_choices(session: Session, choice: str, data
 def test_round_trip_through_xcom() -> None:
     target = SyncTarget("id", "label", "both", "manual", True)
     assert SyncTarget.from_xcom(target.to_xcom()) == target
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(("run_type", "sync_type"), [("manual", "manual"), ("scheduled", "scheduled")])
+def test_sync_type_follows_the_dag_run_type(run_type: str, sync_type: str) -> None:
+    from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
+
+    targets = plan_task({"credential": "production:13", "data_type": "customers"}, run_type)
+    assert [(t["sync_type"], t["data_type"]) for t in targets] == [(sync_type, "customers")]
+
+
+@pytest.mark.usefixtures("credentials")
+def test_bad_params_fail_the_task_without_retries() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
+
+    with pytest.raises(AirflowFailException, match="no credential matches 'nobody'"):
+        plan_task({"credential": "nobody"}, "manual")
