@@ -18,6 +18,9 @@ TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 pytest_plugins = ["tests.sync_world"]
 
 PROJECT_TABLES = (
+    "servicetitan_metric_snapshots",
+    "servicetitan_alert_silences",
+    "servicetitan_alerts",
     "servicetitan_sync_checkpoints",
     "servicetitan_invoices",
     "servicetitan_customers",

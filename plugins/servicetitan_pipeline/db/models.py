@@ -368,3 +368,68 @@ class ServiceTitanSyncCheckpoint(Base):
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
+
+
+class ServiceTitanAlert(Base):
+    """One alert, by its stable key (rule + subject), and its notification state."""
+
+    __tablename__ = "servicetitan_alerts"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('firing', 'resolved')", name="state"),
+        sa.CheckConstraint("severity IN ('high', 'medium', 'low')", name="severity"),
+        sa.CheckConstraint(
+            "pending_notification IS NULL OR pending_notification IN ('firing', 'resolved')",
+            name="pending_notification",
+        ),
+        sa.Index(
+            "ix_servicetitan_alerts_pending",
+            "pending_notification",
+            postgresql_where=sa.text("pending_notification IS NOT NULL"),
+        ),
+    )
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    rule: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    severity: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    credential_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE")
+    )
+    state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    first_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    last_sent_at: Mapped[datetime | None] = _timestamp_column()
+    resolved_at: Mapped[datetime | None] = _timestamp_column()
+    send_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    # What still has to reach Slack: set when the alert fires, repeats or resolves; cleared once sent.
+    pending_notification: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class ServiceTitanAlertSilence(Base):
+    """Mutes alerts whose key starts with ``key_prefix`` until ``expires_at``."""
+
+    __tablename__ = "servicetitan_alert_silences"
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    key_prefix: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    created_by: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ServiceTitanMetricSnapshot(Base):
+    """A metric value as collected, kept so dashboards can chart history (ST-021's collector)."""
+
+    __tablename__ = "servicetitan_metric_snapshots"
+    __table_args__ = (sa.Index("ix_servicetitan_metric_snapshots_name_collected", "name", "collected_at"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    collected_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    value: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    tags: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sa.text("'{}'::jsonb"))
