@@ -14,6 +14,12 @@ from airflow.sdk import Param, dag, task
 # The package is imported inside the tasks, not here: the DAG processor parses this file every 30 s.
 
 
+def _notify_slack_of_failure(context: dict[str, object]) -> None:
+    from servicetitan_pipeline.alerts.task_failure import notify_task_failure
+
+    notify_task_failure(context)
+
+
 @dag(
     dag_id="servicetitan_sync",
     schedule=os.environ.get("SERVICETITAN_SYNC_SCHEDULE", "@hourly"),
@@ -27,6 +33,8 @@ from airflow.sdk import Param, dag, task
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        # After the last retry: one Slack line with the task, the credential and the log (never a secret).
+        "on_failure_callback": [lambda context: _notify_slack_of_failure(context)],
     },
     params={
         "credential": Param(

@@ -407,7 +407,7 @@ class ServiceTitanAlert(Base):
 
 
 class ServiceTitanAlertSilence(Base):
-    """Mutes alerts whose key starts with ``key_prefix`` until ``expires_at``."""
+    """Mutes alerts whose key matches the glob ``key_prefix`` (e.g. ``stale_sync:*``) until ``expires_at``."""
 
     __tablename__ = "servicetitan_alert_silences"
     __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),)

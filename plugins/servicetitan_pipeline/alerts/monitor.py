@@ -1,0 +1,123 @@
+"""The monitor DAGs' work: evaluate rules, keep alert state, notify Slack (one message per run)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy.engine import Engine
+
+from servicetitan_pipeline.alerts import rules
+from servicetitan_pipeline.alerts.conditions import Condition
+from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.alerts.slack_messages import alert_message, digest_message
+from servicetitan_pipeline.alerts.slack_sender import SendToSlack, slack_webhook_sender
+from servicetitan_pipeline.alerts.state import mark_sent, pending_notifications, reconcile
+from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
+from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.models import ServiceTitanAlert
+from servicetitan_pipeline.sql_files import load_sql
+
+log = logging.getLogger("servicetitan_pipeline.alerts")
+Rule = Callable[[psycopg.Connection[Any], AlertSettings], list[Condition]]
+
+
+class SlackDeliveryError(RuntimeError):
+    """Slack did not take the message; the alerts stay pending for the next run."""
+
+
+@dataclass
+class MonitorReport:
+    conditions: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    closed_sync_logs: int = 0
+    digest_sent: bool = False
+
+
+def run_sync_failure_monitor(
+    engine: Engine | None = None, settings: AlertSettings | None = None, send: SendToSlack | None = None
+) -> MonitorReport:
+    """Every 15 minutes: close rows left running by dead workers, then repeated failures."""
+    engine = engine or get_engine()
+    settings = settings or AlertSettings.from_variables()
+    report = MonitorReport()
+    with psycopg.connect(_conninfo(engine), autocommit=True) as conn:
+        report.closed_sync_logs = len(close_overdue_syncs(conn, settings.running_timeout_minutes))
+    _evaluate_and_notify(engine, settings, rules.FIFTEEN_MINUTE_RULES, send, report)
+    return report
+
+
+def run_health_monitor(
+    engine: Engine | None = None, settings: AlertSettings | None = None, send: SendToSlack | None = None
+) -> MonitorReport:
+    """Every 6 hours: credential health, stale syncs, data quality, API connectivity, and a digest."""
+    engine = engine or get_engine()
+    settings = settings or AlertSettings.from_variables()
+    send = send or slack_webhook_sender()
+    report = MonitorReport()
+    _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
+    with psycopg.connect(_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(load_sql("select_sync_digest"), {"window_hours": 6})  # type: ignore[arg-type]
+        digest = cursor.fetchall()
+        firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
+    text, blocks = digest_message(digest, int(firing[0]) if firing else 0, settings)
+    try:
+        send(text, blocks)
+        report.digest_sent = True
+    except Exception as exc:  # the digest is informational: its loss is logged, never retried
+        log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
+    return report
+
+
+def _evaluate_and_notify(
+    engine: Engine,
+    settings: AlertSettings,
+    rule_set: Mapping[str, Rule],
+    send: SendToSlack | None,
+    report: MonitorReport,
+) -> None:
+    conditions: list[Condition] = []
+    with psycopg.connect(_conninfo(engine)) as conn:
+        for name, rule in rule_set.items():
+            found = rule(conn, settings)
+            log.info("rule %s: %d condition(s)", name, len(found))
+            conditions.extend(found)
+    report.conditions = [condition.key for condition in conditions]
+    with session_scope(engine) as session:
+        reconcile(session, conditions, rule_set, timedelta(hours=settings.repeat_interval_hours))
+    with session_scope(engine) as session:
+        # Only this rule set's alerts: the other monitor sends its own.
+        notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
+        if not notifications:
+            return
+        text, blocks = alert_message(notifications, settings)
+        try:
+            (send or slack_webhook_sender())(text, blocks)
+        except Exception as exc:
+            session.commit()  # silenced resolutions dropped; everything else stays pending
+            raise SlackDeliveryError(
+                f"Slack did not accept the alert message ({type(exc).__name__}); "
+                f"{len(notifications)} alert(s) stay pending and go out on the next run"
+            ) from None
+        mark_sent(notifications)
+        report.sent = [f"{n.kind}:{n.alert.key}" for n in notifications]
+        log.info("sent %d alert notification(s) in one Slack message", len(notifications))
+
+
+def firing_alerts(engine: Engine | None = None) -> list[ServiceTitanAlert]:
+    import sqlalchemy as sa
+
+    with session_scope(engine or get_engine()) as session:
+        alerts = list(session.scalars(sa.select(ServiceTitanAlert).where(ServiceTitanAlert.state == "firing")))
+        for alert in alerts:
+            session.expunge(alert)
+    return alerts
+
+
+def _conninfo(engine: Engine) -> str:
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

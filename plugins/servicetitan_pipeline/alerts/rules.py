@@ -1,0 +1,181 @@
+"""The alert rules: each reads the database (queries in include/sql) and returns the conditions it finds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition
+from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.sql_files import load_sql
+
+
+def _rows(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(load_sql(name), params)  # type: ignore[arg-type]
+        return cursor.fetchall()
+
+
+def _subject(row: dict[str, Any]) -> str:
+    return f"{row['environment']}:{row['tenant_id']}"
+
+
+def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    rows = _rows(
+        conn,
+        "select_repeated_failures",
+        {"threshold": settings.failure_threshold, "window_minutes": settings.failure_window_minutes},
+    )
+    return [
+        Condition(
+            rule="repeated_failures",
+            severity=HIGH,
+            credential_id=row["credential_id"],
+            subject=_subject(row),
+            company=row["company_name"],
+            environment=row["environment"],
+            summary=f"{row['failures']} failed syncs in the last {settings.failure_window_minutes} minutes",
+            action="Open the failed runs' logs; the latest error below usually says what to fix.",
+            numbers={"failures": row["failures"], "latest_error": _trim(row["latest_error"])},
+        )
+        for row in rows
+    ]
+
+
+def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    rows = conn.execute(
+        "SELECT id, company_name, environment, tenant_id, last_error FROM servicetitan_credentials"
+        " WHERE is_active AND connection_status = 'error' ORDER BY company_name"
+    ).fetchall()
+    return [
+        Condition(
+            rule="credential_error",
+            severity=HIGH,
+            credential_id=row[0],
+            subject=f"{row[2]}:{row[3]}",
+            company=row[1],
+            environment=row[2],
+            summary="ServiceTitan refuses this credential",
+            action="Check the client secret and app key in the credential's Airflow connection (rotated? revoked?).",
+            numbers={"last_error": _trim(row[4])},
+        )
+        for row in rows
+    ]
+
+
+def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    horizon = datetime.now(UTC) + timedelta(days=settings.secret_expiry_days)
+    rows = conn.execute(
+        "SELECT id, company_name, environment, tenant_id, client_secret_expires_at FROM servicetitan_credentials"
+        " WHERE is_active AND client_secret_expires_at IS NOT NULL AND client_secret_expires_at <= %s"
+        " ORDER BY client_secret_expires_at",
+        (horizon,),
+    ).fetchall()
+    conditions = []
+    for row in rows:
+        days = (row[4] - datetime.now(UTC)).total_seconds() / 86400
+        expired = days <= 0
+        conditions.append(
+            Condition(
+                rule="secret_expiring",
+                severity=HIGH if expired else MEDIUM,
+                credential_id=row[0],
+                subject=f"{row[2]}:{row[3]}",
+                company=row[1],
+                environment=row[2],
+                summary="the client secret has expired" if expired else f"the client secret expires in {days:.1f} days",
+                action="Create a new client secret in ServiceTitan; put it in the credential's Airflow connection.",
+                numbers={"expires_at": row[4].isoformat()},
+            )
+        )
+    return conditions
+
+
+def stale_syncs(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    rows = _rows(conn, "select_stale_sync_alerts", {"stale_hours": settings.stale_sync_hours})
+    return [
+        Condition(
+            rule="stale_sync",
+            severity=MEDIUM,
+            credential_id=row["credential_id"],
+            subject=_subject(row),
+            company=row["company_name"],
+            environment=row["environment"],
+            summary=f"no successful sync in {settings.stale_sync_hours} hours",
+            action="Check that servicetitan_sync runs (paused? failing?) and look at this credential's last errors.",
+            numbers={"last_success_at": row["last_success_at"].isoformat() if row["last_success_at"] else "never"},
+        )
+        for row in rows
+    ]
+
+
+def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    rows = _rows(
+        conn,
+        "select_failed_record_rates",
+        {"window_hours": settings.quality_window_hours, "max_failed_percent": settings.max_failed_record_percent},
+    )
+    return [
+        Condition(
+            rule="data_quality",
+            severity=MEDIUM,
+            credential_id=row["credential_id"],
+            subject=_subject(row),
+            company=row["company_name"],
+            environment=row["environment"],
+            summary=f"{row['failed_percent']}% of records failed validation in {settings.quality_window_hours} h",
+            action="Look at error_details.failed_records of the recent sync-log rows to see which fields break.",
+            numbers={"processed": int(row["processed"]), "failed": int(row["failed"])},
+        )
+        for row in rows
+    ]
+
+
+def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    """Ask for a token on a sample of active credentials (a random few each run)."""
+    from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
+    from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
+
+    rows = conn.execute(
+        "SELECT id, company_name, environment, tenant_id, airflow_conn_id FROM servicetitan_credentials"
+        " WHERE is_active AND connection_status <> 'disabled' ORDER BY random() LIMIT %s",
+        (settings.api_sample_size,),
+    ).fetchall()
+    conditions = []
+    for row in rows:
+        try:
+            ServiceTitanHook(row[4]).client.authenticate()
+        except (ServiceTitanError, ConnectionConfigError) as exc:
+            conditions.append(
+                Condition(
+                    rule="api_unreachable",
+                    severity=HIGH,
+                    credential_id=row[0],
+                    subject=f"{row[2]}:{row[3]}",
+                    company=row[1],
+                    environment=row[2],
+                    summary=f"cannot authenticate with ServiceTitan ({type(exc).__name__})",
+                    action="Check ServiceTitan's status and this credential's connection; the error says which.",
+                    numbers={"error": _trim(str(exc))},
+                )
+            )
+    return conditions
+
+
+def _trim(text: str | None, limit: int = 300) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+FIFTEEN_MINUTE_RULES = {"repeated_failures": repeated_failures}
+SIX_HOUR_RULES = {
+    "credential_error": credential_errors,
+    "secret_expiring": expiring_secrets,
+    "stale_sync": stale_syncs,
+    "data_quality": data_quality,
+    "api_unreachable": api_connectivity,
+}

@@ -1,0 +1,46 @@
+"""Thresholds and intervals, from Airflow Variables (defaults in airflow_settings.yaml and here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    failure_threshold: int = 3
+    failure_window_minutes: int = 60
+    running_timeout_minutes: int = 120
+    repeat_interval_hours: float = 6
+    stale_sync_hours: int = 48
+    secret_expiry_days: int = 7
+    max_failed_record_percent: float = 5.0
+    quality_window_hours: int = 6
+    api_sample_size: int = 3
+    airflow_base_url: str = "http://localhost:8080"
+
+    @classmethod
+    def from_variables(cls) -> AlertSettings:
+        """Each field may be overridden by the Airflow Variable ``servicetitan_alert_<field>``."""
+        from airflow.sdk import Variable
+
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = Variable.get(f"servicetitan_alert_{field.name}", default=None)
+            if raw is None:
+                continue
+            kind = type(getattr(cls, field.name))
+            try:
+                values[field.name] = kind(raw)
+            except ValueError:
+                raise ValueError(
+                    f"Airflow Variable servicetitan_alert_{field.name}={raw!r} is not a {kind.__name__}"
+                ) from None
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"{self.airflow_base_url.rstrip('/')}/servicetitan/dashboard"
+
+    @property
+    def sync_runs_url(self) -> str:
+        return f"{self.airflow_base_url.rstrip('/')}/dags/servicetitan_sync/runs"

@@ -1,0 +1,111 @@
+"""Alert state (Alertmanager-style): firing or resolved per key, repeated only after an interval, one
+resolved notice, silences. What still has to reach Slack is kept as ``pending_notification`` until it
+is delivered, so a Slack outage delays messages and loses none."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from servicetitan_pipeline.alerts.conditions import Condition
+from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanAlertSilence
+
+FIRING, RESOLVED = "firing", "resolved"
+
+
+@dataclass(frozen=True)
+class Notification:
+    alert: ServiceTitanAlert
+    kind: str  # firing (new or repeated) or resolved
+
+
+def reconcile(
+    session: Session,
+    conditions: Iterable[Condition],
+    evaluated_rules: Iterable[str],
+    repeat_interval: timedelta,
+    now: datetime | None = None,
+) -> None:
+    """Bring the alerts table in line with what the rules just found."""
+    now = now or datetime.now(UTC)
+    found = {condition.key: condition for condition in conditions}
+    rules = set(evaluated_rules)
+    existing = {
+        alert.key: alert
+        for alert in session.scalars(
+            sa.select(ServiceTitanAlert).where(
+                sa.or_(ServiceTitanAlert.key.in_(found), ServiceTitanAlert.rule.in_(rules))
+            )
+        )
+    }
+    for key, condition in found.items():
+        alert = existing.get(key)
+        if alert is None:
+            alert = ServiceTitanAlert(key=key, rule=condition.rule, first_seen_at=now, send_count=0)
+            session.add(alert)
+        if alert.state != FIRING:
+            alert.first_seen_at = now if alert.state == RESOLVED else alert.first_seen_at
+            alert.state = FIRING
+            alert.resolved_at = None
+            alert.last_sent_at = None
+            alert.pending_notification = FIRING
+        elif alert.last_sent_at is not None and now - alert.last_sent_at >= repeat_interval:
+            alert.pending_notification = FIRING  # still firing: say so again, once per interval
+        alert.severity = condition.severity
+        alert.credential_id = condition.credential_id
+        alert.summary = condition.summary
+        alert.details = {
+            "company": condition.company,
+            "environment": condition.environment,
+            "subject": condition.subject,
+            "action": condition.action,
+            "numbers": condition.numbers,
+        }
+        alert.last_seen_at = now
+    for key, alert in existing.items():
+        if key in found or alert.rule not in rules or alert.state != FIRING:
+            continue
+        alert.state = RESOLVED
+        alert.resolved_at = now
+        # One resolved notice, and only if Slack heard of it firing.
+        alert.pending_notification = RESOLVED if alert.last_sent_at is not None else None
+    session.flush()
+
+
+def active_silences(session: Session, now: datetime | None = None) -> list[ServiceTitanAlertSilence]:
+    now = now or datetime.now(UTC)
+    return list(session.scalars(sa.select(ServiceTitanAlertSilence).where(ServiceTitanAlertSilence.expires_at > now)))
+
+
+def pending_notifications(session: Session, now: datetime | None = None) -> list[Notification]:
+    """What to send now: pending and not silenced. A silenced alert stays pending until its silence ends;
+    a silenced resolution is simply dropped."""
+    silences = active_silences(session, now)
+    pending = []
+    for alert in session.scalars(
+        sa.select(ServiceTitanAlert)
+        .where(ServiceTitanAlert.pending_notification.is_not(None))
+        .order_by(ServiceTitanAlert.severity, ServiceTitanAlert.key)
+    ):
+        if any(fnmatchcase(alert.key, silence.key_prefix) for silence in silences):
+            if alert.pending_notification == RESOLVED:
+                alert.pending_notification = None
+            continue
+        assert alert.pending_notification is not None
+        pending.append(Notification(alert, alert.pending_notification))
+    return pending
+
+
+def mark_sent(notifications: Iterable[Notification], now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    for notification in notifications:
+        alert = notification.alert
+        alert.pending_notification = None
+        alert.send_count += 1
+        if notification.kind == FIRING:
+            alert.last_sent_at = now

@@ -1,0 +1,46 @@
+"""Close sync-log rows still 'running' long past the timeout whose worker is gone.
+
+A row is closed only if its sync's advisory locks are free: a lock still held means the worker is
+alive (a very long sync), and that row is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import psycopg
+
+from servicetitan_pipeline.db.enums import DataType
+from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.sync.locks import SyncLocks
+from servicetitan_pipeline.sync.runner import RESOURCES_FOR
+
+log = logging.getLogger("servicetitan_pipeline.alerts")
+
+
+def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> list[uuid.UUID]:
+    """``conn`` must be in autocommit mode (the locks are session-level)."""
+    overdue = conn.execute(load_sql("select_overdue_running_syncs"), {"timeout_minutes": timeout_minutes}).fetchall()  # type: ignore[arg-type]
+    locks = SyncLocks(conn)
+    closed = []
+    for row_id, credential_id, data_type, started_at, company, environment, tenant_id in overdue:
+        label = f"{company} ({environment}, tenant {tenant_id})"
+        if locks.try_acquire(credential_id, RESOURCES_FOR[DataType(data_type)]):
+            log.info("%s: sync started %s is still running (its worker holds the locks)", label, started_at)
+            continue
+        try:
+            conn.execute(
+                load_sql("close_overdue_sync"),  # type: ignore[arg-type]
+                {
+                    "id": row_id,
+                    "reason": f"no worker has been running this sync for over {timeout_minutes} minutes "
+                    "(crashed or killed); closed by the sync-failure monitor",
+                },
+            )
+        finally:
+            locks.release_all()
+        log.warning("%s: closed the sync started %s: its worker is gone", label, started_at)
+        closed.append(row_id)
+    return closed
