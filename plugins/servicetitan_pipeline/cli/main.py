@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from servicetitan_pipeline.cli import credentials_commands, db_commands, dev_commands, sandbox_commands
+from servicetitan_pipeline.cli import credentials_commands, db_commands, dev_commands, health_commands, sandbox_commands
 
 EXIT_BAD_INPUT = 2
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     credentials_commands.register(groups)
     dev_commands.register(groups)
     sandbox_commands.register(groups)
+    health_commands.register(groups)
     return parser
 
 

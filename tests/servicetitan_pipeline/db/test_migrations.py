@@ -16,7 +16,9 @@ from servicetitan_pipeline.db.models import Base
 
 SCHEMA_QUERIES = {
     "columns": "SELECT table_name, column_name, data_type, is_nullable, column_default"
-    " FROM information_schema.columns WHERE table_schema = current_schema()",
+    " FROM information_schema.columns WHERE table_schema = current_schema() AND table_name IN"
+    " (SELECT table_name FROM information_schema.tables"
+    " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE')",  # views: see test_dashboard_views
     "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
     " WHERE connamespace = current_schema()::regnamespace",
     "indexes": "SELECT tablename, indexname, replace(indexdef, schemaname || '.', '') FROM pg_indexes"
@@ -65,6 +67,27 @@ def test_upgrade_then_downgrade_on_an_empty_database(empty_schema: Engine) -> No
     # And up again: a downgrade leaves nothing behind that blocks the next upgrade.
     migrate.upgrade(empty_schema)
     assert migrate.is_up_to_date(empty_schema)
+
+
+DASHBOARD_VIEWS = {
+    "servicetitan_dashboard_sync_daily",
+    "servicetitan_dashboard_credential_health",
+    "servicetitan_dashboard_api_performance",
+    "servicetitan_dashboard_data_quality",
+}
+
+
+def _views(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(sa.inspect(conn).get_view_names())
+
+
+def test_dashboard_views_created_by_0004_and_dropped_by_its_downgrade(empty_schema: Engine) -> None:
+    migrate.upgrade(empty_schema)
+    assert _views(empty_schema) == DASHBOARD_VIEWS
+    migrate.downgrade(empty_schema, "0003")
+    assert _views(empty_schema) == set()
+    assert "servicetitan_metric_snapshots" in _tables(empty_schema)
 
 
 def test_upgrade_is_idempotent(empty_schema: Engine) -> None:

@@ -1,0 +1,385 @@
+"""``ServiceTitanHealthCheck``: is the pipeline healthy right now? Four checks, each healthy, degraded or
+unhealthy with its details; the overall status is the worst of them. Never reports a secret."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.sql_files import load_sql
+
+
+class HealthStatus(StrEnum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {HealthStatus.HEALTHY: 0, HealthStatus.DEGRADED: 1, HealthStatus.UNHEALTHY: 2}
+
+
+def worst(statuses: list[HealthStatus]) -> HealthStatus:
+    return max(statuses, key=lambda s: s.rank, default=HealthStatus.HEALTHY)
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: HealthStatus
+    details: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status.value, "problems": self.problems, "details": self.details}
+
+
+@dataclass
+class HealthReport:
+    status: HealthStatus
+    checked_at: datetime
+    checks: dict[str, CheckResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "checked_at": self.checked_at.isoformat(),
+            "checks": {name: check.as_dict() for name, check in self.checks.items()},
+        }
+
+
+def _label(company: str, environment: str, tenant_id: int) -> str:
+    return f"{company} ({environment}, tenant {tenant_id})"
+
+
+def _default_authenticate(credential: ServiceTitanCredential) -> None:
+    from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
+
+    client = ServiceTitanHook(credential.airflow_conn_id).client
+    try:
+        client.authenticate()
+    finally:
+        client.close()
+
+
+class ServiceTitanHealthCheck:
+    """Runs the four checks against the project's database (and ServiceTitan, for api_connectivity).
+
+    Thresholds (all constructor arguments):
+
+    - ``secret_expiry_warning_days`` (7): a client secret expiring within this many days degrades.
+    - ``api_sample_size`` (3) and ``api_timeout_seconds`` (10): how many active credentials ask for a
+      token, and how long the whole probe may take; a credential that does not answer in time fails.
+    - ``sync_window_hours`` (24): the window of ``recent_syncs``; ``failure_rate_degraded`` (0.1) and
+      ``failure_rate_unhealthy`` (0.5) of its finished syncs.
+    - ``stuck_after_hours`` (2): a row still running after this long degrades.
+    - ``stale_after_hours`` (48): an active credential without a successful sync for this long degrades.
+    - ``db_latency_degraded_ms`` (500), ``disk_free_degraded_fraction`` (0.10),
+      ``disk_free_unhealthy_fraction`` (0.02), ``memory_degraded_mb`` (2048) for ``system_resources``.
+    """
+
+    CHECKS = ("credentials", "api_connectivity", "recent_syncs", "system_resources")
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        *,
+        secret_expiry_warning_days: int = 7,
+        api_sample_size: int = 3,
+        api_timeout_seconds: float = 10.0,
+        sync_window_hours: int = 24,
+        failure_rate_degraded: float = 0.1,
+        failure_rate_unhealthy: float = 0.5,
+        stuck_after_hours: float = 2,
+        stale_after_hours: float = 48,
+        db_latency_degraded_ms: float = 500,
+        disk_free_degraded_fraction: float = 0.10,
+        disk_free_unhealthy_fraction: float = 0.02,
+        memory_degraded_mb: float = 2048,
+        disk_path: Path | None = None,
+        authenticate: Callable[[ServiceTitanCredential], None] = _default_authenticate,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self.secret_expiry_warning_days = secret_expiry_warning_days
+        self.api_sample_size = api_sample_size
+        self.api_timeout_seconds = api_timeout_seconds
+        self.sync_window_hours = sync_window_hours
+        self.failure_rate_degraded = failure_rate_degraded
+        self.failure_rate_unhealthy = failure_rate_unhealthy
+        self.stuck_after_hours = stuck_after_hours
+        self.stale_after_hours = stale_after_hours
+        self.db_latency_degraded_ms = db_latency_degraded_ms
+        self.disk_free_degraded_fraction = disk_free_degraded_fraction
+        self.disk_free_unhealthy_fraction = disk_free_unhealthy_fraction
+        self.memory_degraded_mb = memory_degraded_mb
+        self.disk_path = disk_path
+        self._authenticate = authenticate
+        self._now = now
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from servicetitan_pipeline.db.engine import get_engine
+
+            self._engine = get_engine()
+        return self._engine
+
+    def run(self) -> HealthReport:
+        results: dict[str, CheckResult] = {}
+        for name in self.CHECKS:
+            try:
+                results[name] = getattr(self, f"check_{name}")()
+            except Exception as exc:  # a check that cannot run is itself a finding
+                results[name] = CheckResult(
+                    name, HealthStatus.UNHEALTHY, {"error": type(exc).__name__}, [f"check failed: {_short(exc)}"]
+                )
+        return HealthReport(worst([r.status for r in results.values()]), self._now(), results)
+
+    # -- credentials -----------------------------------------------------------------------------------------
+
+    def check_credentials(self) -> CheckResult:
+        now = self._now()
+        soon = now + timedelta(days=self.secret_expiry_warning_days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    ServiceTitanCredential.company_name,
+                    ServiceTitanCredential.environment,
+                    ServiceTitanCredential.tenant_id,
+                    ServiceTitanCredential.connection_status,
+                    ServiceTitanCredential.is_active,
+                    ServiceTitanCredential.client_secret_expires_at,
+                    ServiceTitanCredential.token_expires_at,
+                )
+            ).all()
+        by_status: dict[str, int] = {}
+        in_error: list[str] = []
+        expiring: list[dict[str, Any]] = []
+        expired: list[dict[str, Any]] = []
+        valid_tokens = 0
+        for row in rows:
+            status = str(getattr(row.connection_status, "value", row.connection_status))
+            by_status[status] = by_status.get(status, 0) + 1
+            label = _label(row.company_name, str(getattr(row.environment, "value", row.environment)), row.tenant_id)
+            if not row.is_active:
+                continue
+            if status == "error":
+                in_error.append(label)
+            if row.token_expires_at is not None and row.token_expires_at > now:
+                valid_tokens += 1
+            expires = row.client_secret_expires_at
+            if expires is not None and expires <= soon:
+                entry = {"credential": label, "expires_at": expires.isoformat()}
+                (expired if expires <= now else expiring).append(entry)
+        active = sum(1 for row in rows if row.is_active)
+        problems: list[str] = []
+        status_ = HealthStatus.HEALTHY
+        if in_error:
+            problems.append(f"{len(in_error)} active credential(s) in error: {', '.join(in_error)}")
+            status_ = HealthStatus.UNHEALTHY if len(in_error) == active else HealthStatus.DEGRADED
+        if expired:
+            problems.append(f"{len(expired)} client secret(s) expired")
+            status_ = HealthStatus.UNHEALTHY
+        if expiring:
+            problems.append(f"{len(expiring)} client secret(s) expire within {self.secret_expiry_warning_days} days")
+            status_ = worst([status_, HealthStatus.DEGRADED])
+        details = {
+            "total": len(rows),
+            "active": active,
+            "by_status": by_status,
+            "active_in_error": in_error,
+            "secrets_expiring": expiring,
+            "secrets_expired": expired,
+            "tokens_valid": valid_tokens,
+        }
+        return CheckResult("credentials", status_, details, problems)
+
+    # -- api_connectivity ------------------------------------------------------------------------------------
+
+    def check_api_connectivity(self) -> CheckResult:
+        with Session(self.engine, expire_on_commit=False) as session:
+            sample = (
+                session.execute(
+                    sa.select(ServiceTitanCredential)
+                    .where(ServiceTitanCredential.is_active.is_(True))
+                    .order_by(ServiceTitanCredential.last_connected_at.desc().nulls_last(), ServiceTitanCredential.id)
+                    .limit(self.api_sample_size)
+                )
+                .scalars()
+                .all()
+            )
+            session.expunge_all()
+        if not sample:
+            return CheckResult("api_connectivity", HealthStatus.HEALTHY, {"checked": 0, "ok": [], "failed": []})
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(sample), thread_name_prefix="health-api")
+        started = time.monotonic()
+        futures = {pool.submit(self._timed_authenticate, credential): credential for credential in sample}
+        _done, not_done = concurrent.futures.wait(futures, timeout=self.api_timeout_seconds)
+        pool.shutdown(wait=False, cancel_futures=True)
+        ok: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for future, credential in futures.items():
+            if future in not_done:
+                failed.append(
+                    {
+                        "credential": credential.label,
+                        "error": "TimeoutError",
+                        "message": f"no token within {self.api_timeout_seconds:g} s",
+                    }
+                )
+                continue
+            exc = future.exception()
+            if exc is None:
+                ok.append({"credential": credential.label, "latency_ms": round(future.result(), 1)})
+            else:
+                failed.append({"credential": credential.label, "error": type(exc).__name__, "message": _short(exc)})
+        details = {
+            "checked": len(sample),
+            "ok": ok,
+            "failed": failed,
+            "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+        }
+        if not failed:
+            status_ = HealthStatus.HEALTHY
+        elif not ok:
+            status_ = HealthStatus.UNHEALTHY
+        else:
+            status_ = HealthStatus.DEGRADED
+        problems = [f"{f['credential']}: {f['error']}: {f['message']}" for f in failed]
+        return CheckResult("api_connectivity", status_, details, problems)
+
+    def _timed_authenticate(self, credential: ServiceTitanCredential) -> float:
+        started = time.monotonic()
+        self._authenticate(credential)
+        return (time.monotonic() - started) * 1000
+
+    # -- recent_syncs ----------------------------------------------------------------------------------------
+
+    def check_recent_syncs(self) -> CheckResult:
+        now = self._now()
+        since = now - timedelta(hours=self.sync_window_hours)
+        with self.engine.connect() as conn:
+            counts = conn.execute(sa.text(load_sql("count_recent_syncs")), {"since": since}).one()
+            stuck = conn.execute(
+                sa.text(load_sql("select_stuck_syncs")),
+                {"started_before": now - timedelta(hours=self.stuck_after_hours)},
+            ).all()
+            stale = conn.execute(
+                sa.text(load_sql("select_stale_credentials")),
+                {"since": now - timedelta(hours=self.stale_after_hours)},
+            ).all()
+        finished = counts.completed + counts.failed
+        failure_rate = counts.failed / finished if finished else 0.0
+        problems: list[str] = []
+        status_ = HealthStatus.HEALTHY
+        if finished and failure_rate >= self.failure_rate_unhealthy:
+            status_ = HealthStatus.UNHEALTHY
+            problems.append(f"{failure_rate:.0%} of the syncs of the last {self.sync_window_hours} h failed")
+        elif finished and failure_rate >= self.failure_rate_degraded:
+            status_ = HealthStatus.DEGRADED
+            problems.append(f"{failure_rate:.0%} of the syncs of the last {self.sync_window_hours} h failed")
+        if stuck:
+            status_ = worst([status_, HealthStatus.DEGRADED])
+            problems.append(f"{len(stuck)} sync(s) running for more than {self.stuck_after_hours:g} h")
+        if stale:
+            status_ = worst([status_, HealthStatus.DEGRADED])
+            problems.append(
+                f"{len(stale)} active credential(s) without a successful sync in {self.stale_after_hours:g} h"
+            )
+        details = {
+            "window_hours": self.sync_window_hours,
+            "completed": counts.completed,
+            "failed": counts.failed,
+            "running": counts.running,
+            "failure_rate": round(failure_rate, 4),
+            "stuck_running": [
+                {
+                    "credential": _label(r.company_name, r.environment, r.tenant_id),
+                    "data_type": r.data_type,
+                    "started_at": r.started_at.isoformat(),
+                }
+                for r in stuck
+            ],
+            "stale_credentials": [
+                {
+                    "credential": _label(r.company_name, r.environment, r.tenant_id),
+                    "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+                }
+                for r in stale
+            ],
+        }
+        return CheckResult("recent_syncs", status_, details, problems)
+
+    # -- system_resources ------------------------------------------------------------------------------------
+
+    def check_system_resources(self) -> CheckResult:
+        import psutil
+
+        problems: list[str] = []
+        status_ = HealthStatus.HEALTHY
+        details: dict[str, Any] = {}
+        try:
+            with self.engine.connect() as conn:
+                # Latency of a round trip on an open connection (opening one is timed by the pool, not here).
+                started = time.monotonic()
+                conn.execute(sa.text("SELECT 1"))
+                latency_ms = (time.monotonic() - started) * 1000
+                size = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one()
+            details["database"] = {"reachable": True, "latency_ms": round(latency_ms, 1), "size_bytes": int(size)}
+            if latency_ms > self.db_latency_degraded_ms:
+                status_ = HealthStatus.DEGRADED
+                problems.append(f"database answered in {latency_ms:.0f} ms")
+        except Exception as exc:
+            details["database"] = {"reachable": False, "error": type(exc).__name__}
+            status_ = HealthStatus.UNHEALTHY
+            problems.append(f"database unreachable: {type(exc).__name__}")
+        path = self.disk_path or Path(os.environ.get("AIRFLOW_HOME") or Path.cwd())
+        if not path.exists():
+            path = Path.cwd()
+        usage = shutil.disk_usage(path)
+        free_fraction = usage.free / usage.total if usage.total else 1.0
+        details["disk"] = {
+            "path": str(path),
+            "total_bytes": usage.total,
+            "free_bytes": usage.free,
+            "free_fraction": round(free_fraction, 4),
+        }
+        if free_fraction < self.disk_free_unhealthy_fraction:
+            status_ = HealthStatus.UNHEALTHY
+            problems.append(f"only {free_fraction:.1%} of the disk is free at {path}")
+        elif free_fraction < self.disk_free_degraded_fraction:
+            status_ = worst([status_, HealthStatus.DEGRADED])
+            problems.append(f"only {free_fraction:.1%} of the disk is free at {path}")
+        rss_mb = psutil.Process().memory_info().rss / 1024 / 1024
+        details["memory"] = {"process_rss_mb": round(rss_mb, 1), "system_percent": psutil.virtual_memory().percent}
+        if rss_mb > self.memory_degraded_mb:
+            status_ = worst([status_, HealthStatus.DEGRADED])
+            problems.append(f"this process uses {rss_mb:.0f} MB")
+        return CheckResult("system_resources", status_, details, problems)
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_health_check(engine: Engine | None = None, **thresholds: Any) -> HealthReport:
+    """The report with the default thresholds (or the ones given)."""
+    return ServiceTitanHealthCheck(engine, **thresholds).run()

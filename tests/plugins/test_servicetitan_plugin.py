@@ -1,0 +1,81 @@
+"""The plugin's app, mounted by Airflow's own API server app, behind Airflow's authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.factories import make_credential
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    from airflow.api_fastapi.app import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def token(client: TestClient) -> str:
+    answer = client.post("/auth/token", json={"username": "admin", "password": "admin"})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["access_token"])
+
+
+def test_plugin_declares_the_app_and_a_nav_entry() -> None:
+    from servicetitan_plugin import ServiceTitanPlugin
+
+    assert ServiceTitanPlugin.fastapi_apps[0]["url_prefix"] == "/servicetitan"
+    [view] = ServiceTitanPlugin.external_views
+    assert (view["href"], view["destination"]) == ("servicetitan/dashboard", "nav")
+
+
+@pytest.mark.parametrize(
+    "path", ["/servicetitan/health", "/servicetitan/dashboard", "/servicetitan/static/dashboard.css"]
+)
+def test_without_a_token_is_401(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 401
+
+
+def test_health_with_a_token_returns_the_report(client: TestClient, session: Session) -> None:
+    session.add(make_credential(connection_status="connected", is_active=False))
+    session.commit()
+    answer = client.get("/servicetitan/health", headers={"Authorization": f"Bearer {token(client)}"})
+    assert answer.status_code == 200, answer.text[:3000]
+    body = answer.json()
+    assert body["status"] in {"healthy", "degraded"}
+    assert set(body["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
+    assert body["checks"]["credentials"]["details"]["by_status"] == {"connected": 1}
+
+
+def test_health_is_503_when_unhealthy(client: TestClient, session: Session) -> None:
+    session.add(
+        make_credential(
+            client_secret_expires_at=datetime.now(UTC) - timedelta(days=1), is_active=True, connection_status="error"
+        )
+    )
+    session.commit()
+    client.cookies.set("_token", token(client))
+    try:
+        answer = client.get("/servicetitan/health")  # the UI's cookie works as well as a bearer token
+    finally:
+        client.cookies.clear()
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["credentials"]["status"] == "unhealthy"
+
+
+def test_dashboard_and_its_stylesheet_are_served_with_a_token(client: TestClient, session: Session) -> None:
+    session.add(make_credential(company_name="Dash Co", connection_status="connected", is_active=False))
+    session.commit()
+    headers = {"Authorization": f"Bearer {token(client)}"}
+    page = client.get("/servicetitan/dashboard", headers=headers)
+    assert page.status_code == 200
+    assert "Dash Co" in page.text
+    assert "<h2>Sync health</h2>" in page.text
+    css = client.get("/servicetitan/static/dashboard.css", headers=headers)
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from servicetitan_pipeline.db.models import ServiceTitanMetricSnapshot
+from servicetitan_pipeline.monitoring.dashboard import load_dashboard, render_dashboard
+from tests.factories import make_credential, make_sync_log
+
+DAY1 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+DAY2 = DAY1 + timedelta(days=1)
+
+
+def log(credential: Any, status: str, started: datetime, seconds: int, processed: int, failed: int) -> Any:
+    return make_sync_log(
+        credential,
+        status=status,
+        started_at=started,
+        completed_at=None if status == "running" else started + timedelta(seconds=seconds),
+        processing_time_seconds=None if status == "running" else seconds,
+        records_processed=processed,
+        records_successful=processed - failed,
+        records_failed=failed,
+    )
+
+
+def fixture(session: Session) -> tuple[Any, Any]:
+    acme = make_credential(
+        company_name="Acme",
+        connection_status="connected",
+        client_secret_expires_at=datetime.now(UTC) + timedelta(days=3),
+    )
+    bright = make_credential(company_name="Bright", connection_status="error")
+    session.add_all(
+        [
+            log(acme, "completed", DAY1, 10, 100, 2),
+            log(acme, "completed", DAY1 + timedelta(hours=1), 30, 100, 0),
+            log(bright, "failed", DAY1 + timedelta(hours=2), 20, 50, 5),
+            log(acme, "completed", DAY2, 40, 200, 10),
+            log(acme, "running", DAY2 + timedelta(hours=1), 0, 0, 0),
+        ]
+    )
+    session.commit()
+    return acme, bright
+
+
+def rows(session: Session, view: str) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in session.execute(sa.text(f"SELECT * FROM {view} ORDER BY 1"))]
+
+
+def test_sync_daily_view_counts_rates_and_durations(session: Session) -> None:
+    fixture(session)
+    day1, day2 = rows(session, "servicetitan_dashboard_sync_daily")
+    assert (day1["day"], day1["syncs"], day1["completed"], day1["failed"], day1["running"]) == (DAY1.date(), 3, 2, 1, 0)
+    assert float(day1["success_rate_pct"]) == 66.67
+    assert float(day1["avg_duration_seconds"]) == 20.0
+    assert day1["max_duration_seconds"] == 30
+    assert (day2["syncs"], day2["completed"], day2["running"]) == (2, 1, 1)
+    assert float(day2["success_rate_pct"]) == 100.0
+    assert float(day2["avg_duration_seconds"]) == 40.0
+
+
+def test_credential_health_view_has_status_expiry_and_last_success(session: Session) -> None:
+    fixture(session)
+    acme, bright = rows(session, "servicetitan_dashboard_credential_health")[0:2]
+    by_name = {r["company_name"]: r for r in (acme, bright)}
+    assert by_name["Acme"]["connection_status"] == "connected"
+    assert 2.9 < float(by_name["Acme"]["secret_days_left"]) <= 3
+    assert by_name["Acme"]["last_success_at"] == DAY2 + timedelta(seconds=40)
+    assert by_name["Bright"]["last_success_at"] is None
+    assert by_name["Bright"]["last_failure_at"] == DAY1 + timedelta(hours=2)
+
+
+def test_data_quality_view_failed_record_rate_per_credential_per_day(session: Session) -> None:
+    fixture(session)
+    found = {(r["company_name"], r["day"]): r for r in rows(session, "servicetitan_dashboard_data_quality")}
+    assert float(found[("Acme", DAY1.date())]["failed_record_rate_pct"]) == 1.0  # 2 of 200
+    assert float(found[("Bright", DAY1.date())]["failed_record_rate_pct"]) == 10.0
+    assert float(found[("Acme", DAY2.date())]["failed_record_rate_pct"]) == 5.0  # the running row is left out
+    assert all(r["expectations_score"] is None for r in found.values())
+
+
+def test_api_performance_view_per_hour(session: Session) -> None:
+    hour = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    snapshots = [
+        ("servicetitan.api.response_time_ms", 100.0, hour + timedelta(minutes=5)),
+        ("servicetitan.api.response_time_ms", 300.0, hour + timedelta(minutes=35)),
+        ("servicetitan.api.requests", 40.0, hour + timedelta(minutes=5)),
+        ("servicetitan.api.requests", 60.0, hour + timedelta(minutes=35)),
+        ("servicetitan.api.errors", 2.0, hour + timedelta(minutes=35)),
+        ("servicetitan.api.errors", 1.0, hour + timedelta(minutes=35)),  # another endpoint, same collection
+    ]
+    session.add_all(ServiceTitanMetricSnapshot(name=n, value=v, collected_at=t, tags={}) for n, v, t in snapshots)
+    session.commit()
+    [row] = rows(session, "servicetitan_dashboard_api_performance")
+    assert row["avg_response_time_ms"] == 200.0
+    assert (row["requests"], row["errors"]) == (60.0, 3.0)
+
+
+def test_dashboard_page_shows_the_real_numbers(session: Session) -> None:
+    fixture(session)
+    now = DAY2 + timedelta(hours=5)
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
+    for group in ("Sync health", "Credential health", "API performance", "Data quality"):
+        assert f"<h2>{group}</h2>" in html
+    assert "<b>5</b> syncs" in html
+    assert "<b>3</b> completed" in html
+    assert "<b>1</b> failed" in html
+    assert "<b>75.0 %</b> success rate" in html
+    assert "11-18 completed: 2" in html
+    assert "11-18 failed: 1" in html
+    assert "Acme" in html
+    assert "Bright" in html
+    assert 'id="expectations-score"' in html
+    assert "<svg" in html
+    assert "http://" not in html
+    assert "https://" not in html
+    assert 'href="static/dashboard.css"' in html
