@@ -79,3 +79,21 @@ def test_dashboard_and_its_stylesheet_are_served_with_a_token(client: TestClient
     css = client.get("/servicetitan/static/dashboard.css", headers=headers)
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+def test_airflow_lists_the_nav_entry_for_the_ui(client: TestClient) -> None:
+    answer = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token(client)}"})
+    assert answer.status_code == 200
+    [plugin] = [p for p in answer.json()["plugins"] if p["name"] == "servicetitan"]
+    [view] = plugin["external_views"]
+    assert (view["name"], view["href"], view["destination"], view["url_route"]) == (
+        "ServiceTitan",
+        "servicetitan/dashboard",
+        "nav",
+        "servicetitan",
+    )
+
+
+def test_an_invalid_token_is_refused(client: TestClient) -> None:
+    answer = client.get("/servicetitan/health", headers={"Authorization": "Bearer not-a-jwt"})
+    assert answer.status_code == 403  # Airflow: 401 without a token, 403 "Invalid JWT token" with a bad one
