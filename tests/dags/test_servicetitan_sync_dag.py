@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from servicetitan_pipeline.dev_environment import PROJECT_ROOT
+from servicetitan_pipeline.slack_receiver import SlackReceiver
 from tests.sync_world import SyncWorld, tenant
 
 
@@ -16,6 +17,16 @@ def sync_dag():  # type: ignore[no-untyped-def]
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "servicetitan_sync.py")).dags["servicetitan_sync"]
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_runs() -> None:
+    """dag.test also works on runs it finds unfinished; an interrupted earlier test run must not leak in."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.query(DagRun).filter(DagRun.dag_id == "servicetitan_sync").delete()
 
 
 def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
@@ -40,9 +51,25 @@ def test_manual_run_from_the_trigger_form(make_world: Callable[..., SyncWorld], 
     assert world.logs(1003) == []  # not chosen, not touched
 
 
-def test_all_credentials_one_failing_does_not_stop_the_other(make_world: Callable[..., SyncWorld], sync_dag) -> None:  # type: ignore[no-untyped-def]
+def test_all_credentials_one_failing_does_not_stop_the_other(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+) -> None:
     world = make_world(tenant(1001), tenant(1003, faults={"invalid_credentials": True}))
-    sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    with SlackReceiver() as slack:
+        # As airflow_settings.yaml defines it: a connection in the metadata database.
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
+            session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
+        sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
+        messages = slack.snapshot()
+    # The failed task told Slack, once, naming the credential and never a secret.
+    (message,) = messages
+    assert "servicetitan_sync: task sync failed for Company 1003 (integration, tenant 1003)" in message["text"]
+    assert "secret-1003" not in message["text"]
     (good,) = world.logs(1001)
     assert good.status == "completed"
     failed = world.logs(1003)

@@ -10,7 +10,7 @@ class AlertSettings:
     failure_threshold: int = 3
     failure_window_minutes: int = 60
     running_timeout_minutes: int = 120
-    repeat_interval_hours: float = 6
+    repeat_interval_hours: float = 6.0
     stale_sync_hours: int = 48
     secret_expiry_days: int = 7
     max_failed_record_percent: float = 5.0

@@ -6,17 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from servicetitan_pipeline.cli import credentials_commands, db_commands, dev_commands, health_commands, sandbox_commands
+from servicetitan_pipeline.alerts.silences import SilenceInputError
+from servicetitan_pipeline.cli import (
+    alerts_commands,
+    credentials_commands,
+    db_commands,
+    dev_commands,
+    health_commands,
+    sandbox_commands,
+)
 
 EXIT_BAD_INPUT = 2
-
-
-class CommandError(Exception):
-    """A command failed in a way the user can act on; the message says how."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev_commands.register(groups)
     sandbox_commands.register(groups)
     health_commands.register(groups)
+    alerts_commands.register(groups)
     return parser
 
 
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except credentials_commands.USER_ERRORS as exc:
+    except (*credentials_commands.USER_ERRORS, SilenceInputError) as exc:
         problems = getattr(exc, "problems", [str(exc)])
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
