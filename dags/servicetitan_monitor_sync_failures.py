@@ -1,5 +1,6 @@
 """servicetitan_monitor_sync_failures: every 15 minutes, close sync-log rows left 'running' by dead workers
-and alert (HIGH) on credentials with repeated failed syncs. Thresholds: Airflow Variables
+and alert (HIGH) on credentials with repeated failed syncs; collect the metrics (Airflow's metrics API and the
+snapshot history the dashboard charts). Thresholds: Airflow Variables
 servicetitan_alert_* (see README)."""
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ def servicetitan_monitor_sync_failures() -> None:
 
         return airflow_tasks.sync_failure_monitor()
 
+    @task
+    def collect_metrics() -> dict[str, object]:
+        from servicetitan_pipeline.alerts import airflow_tasks
+
+        return airflow_tasks.collect_metrics()
+
     monitor()
+    collect_metrics()
 
 
 servicetitan_monitor_sync_failures()

@@ -14,3 +14,10 @@ def sync_failure_monitor() -> dict[str, Any]:
 
 def health_monitor() -> dict[str, Any]:
     return asdict(run_health_monitor())
+
+
+def collect_metrics() -> dict[str, Any]:
+    """ST-021's collector: current figures to Airflow's metrics and to the snapshot history."""
+    from servicetitan_pipeline.monitoring.metrics_collector import collect_and_persist
+
+    return collect_and_persist()
