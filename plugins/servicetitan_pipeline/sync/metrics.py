@@ -39,6 +39,10 @@ class SyncMetrics:
     def __init__(self, backend: MetricsBackend, *, company: str, environment: str, data_type: str) -> None:
         self._backend = backend
         self._tags = {"company": company, "environment": environment, "data_type": data_type}
+        # This sync's API figures, kept for the dashboard's history (see api_snapshot).
+        self.api_requests = 0
+        self.api_errors = 0
+        self._api_milliseconds = 0.0
 
     def sync_started(self) -> None:
         self._backend.incr("servicetitan.sync.started", tags=self._tags)
@@ -54,6 +58,9 @@ class SyncMetrics:
             self._backend.gauge("servicetitan.sync.success_rate", 100.0 * successful / processed, tags=tags)
 
     def api_call(self, report: CallReport) -> None:
+        self.api_requests += 1
+        self.api_errors += 1 if report.error else 0
+        self._api_milliseconds += report.duration_seconds * 1000
         tags = {**self._tags, "endpoint": report.endpoint, "status": str(report.status or "none")}
         self._backend.incr("servicetitan.api.requests", tags=tags)
         self._backend.timing("servicetitan.api.response_time", report.duration_seconds * 1000, tags=tags)
@@ -64,3 +71,13 @@ class SyncMetrics:
         self._backend.gauge("servicetitan.credentials.status", 1, tags={**self._tags, "status": status})
         if token_expiry_seconds is not None:
             self._backend.gauge("servicetitan.credentials.token_expiry_seconds", token_expiry_seconds, tags=self._tags)
+
+    def api_snapshot(self) -> list[tuple[str, float, dict[str, Any]]]:
+        """(name, value, tags) rows for servicetitan_metric_snapshots: the API performance of this sync."""
+        if not self.api_requests:
+            return []
+        return [
+            ("servicetitan.api.requests", float(self.api_requests), self._tags),
+            ("servicetitan.api.errors", float(self.api_errors), self._tags),
+            ("servicetitan.api.response_time_ms", self._api_milliseconds / self.api_requests, self._tags),
+        ]

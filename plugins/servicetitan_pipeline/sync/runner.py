@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.engine import get_engine, session_scope
 from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
 from servicetitan_pipeline.servicetitan.client import CallReport, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.cursors import ExportCursor
 from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, ServiceTitanError
@@ -161,6 +161,7 @@ def _sync(
     )
     _mark_credential(engine, credential.id, client, error=None, status=ConnectionStatus.CONNECTED)
     _emit_finish(metrics, outcome, started, client)
+    _persist_api_figures(engine, metrics)
     log.info(
         "%s: completed: %d records (%d loaded, %d bad, %d new or changed)",
         target.label,
@@ -230,6 +231,7 @@ def _record_failure(
         engine, credential.id, client, error=message, status=ConnectionStatus.ERROR if broken_access else None
     )
     _emit_finish(metrics, outcome, started, client)
+    _persist_api_figures(engine, metrics)
     log.error("%s: failed after %d records: %s", target.label, outcome.processed, message)
 
 
@@ -253,6 +255,19 @@ def _mark_credential(
             credential.last_connected_at = datetime.now(UTC)
         if token is not None:
             credential.token_expires_at = token.expires_at
+
+
+def _persist_api_figures(engine: Engine, metrics: SyncMetrics) -> None:
+    """The dashboard's API-performance history: one snapshot per sync (StatsD keeps no history)."""
+    rows = metrics.api_snapshot()
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        session.add_all(
+            ServiceTitanMetricSnapshot(collected_at=now, name=name, value=value, tags=tags)
+            for name, value, tags in rows
+        )
 
 
 def _emit_finish(metrics: SyncMetrics, outcome: SyncOutcome, started: float, client: ServiceTitanClient | None) -> None:

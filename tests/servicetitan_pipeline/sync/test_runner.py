@@ -266,3 +266,18 @@ def test_api_errors_are_counted(make_world: World) -> None:
     errors = [m for m in world.metrics.sent if m[1] == "servicetitan.api.errors"]
     assert errors
     assert all(m[3]["error"] == "TransientError" for m in errors)
+
+
+def test_api_figures_are_kept_for_the_dashboard(make_world: World) -> None:
+    world = make_world(tenant(1001))
+    world.sync(1001, "customers")
+    requests = [m for m in world.metrics.sent if m[1] == "servicetitan.api.requests"]
+    with world.engine.connect() as conn:
+        snapshots = dict(conn.execute(sa.text("SELECT name, value FROM servicetitan_metric_snapshots")).tuples().all())
+        hourly = conn.execute(
+            sa.text("SELECT requests, errors, avg_response_time_ms FROM servicetitan_dashboard_api_performance")
+        ).one()
+    assert snapshots["servicetitan.api.requests"] == len(requests) > 0
+    assert snapshots["servicetitan.api.errors"] == 0
+    assert snapshots["servicetitan.api.response_time_ms"] > 0
+    assert (hourly.requests, hourly.errors) == (len(requests), 0)
