@@ -73,11 +73,11 @@ class SyncMetrics:
             self._backend.gauge("servicetitan.credentials.token_expiry_seconds", token_expiry_seconds, tags=self._tags)
 
     def api_snapshot(self) -> list[tuple[str, float, dict[str, Any]]]:
-        """(name, value, tags) rows for servicetitan_metric_snapshots: the API performance of this sync."""
+        """(name, value, tags) rows for servicetitan_metric_snapshots: this sync's request count and mean
+        response time. API errors are the collector's series (from the sync logs), not repeated here."""
         if not self.api_requests:
             return []
         return [
             ("servicetitan.api.requests", float(self.api_requests), self._tags),
-            ("servicetitan.api.errors", float(self.api_errors), self._tags),
             ("servicetitan.api.response_time_ms", self._api_milliseconds / self.api_requests, self._tags),
         ]
