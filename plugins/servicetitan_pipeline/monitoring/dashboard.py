@@ -66,6 +66,7 @@ def _fmt(value: float) -> str:
 def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: list[tuple[str, str]]) -> str:
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     parts = [
+        f'<figure class="chart-figure"><figcaption>{escape(title)}</figcaption>',
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
@@ -77,7 +78,7 @@ def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: lis
         )
     step = max(1, len(x_labels) // 7)
     for i, label in enumerate(x_labels):
-        if i % step == 0 or i == len(x_labels) - 1:
+        if i % step == 0:  # every step-th day: labels that would overlap are left out
             x = LEFT + plot_w * (i + 0.5) / max(len(x_labels), 1)
             parts.append(
                 f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>'
@@ -88,7 +89,7 @@ def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: lis
         parts.append(f'<rect x="{x}" y="{H - 14}" width="10" height="10" fill="{color}"/>')
         parts.append(f'<text class="legend" x="{x + 14}" y="{H - 5}">{escape(name)}</text>')
         x += 24 + 7 * len(name)
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     return "".join(parts)
 
 
