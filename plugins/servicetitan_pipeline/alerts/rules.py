@@ -46,10 +46,7 @@ def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) ->
 
 
 def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
-    rows = conn.execute(
-        "SELECT id, company_name, environment, tenant_id, last_error FROM servicetitan_credentials"
-        " WHERE is_active AND connection_status = 'error' ORDER BY company_name"
-    ).fetchall()
+    rows = conn.execute(load_sql("select_credentials_in_error")).fetchall()  # type: ignore[arg-type]
     return [
         Condition(
             rule="credential_error",
@@ -68,12 +65,7 @@ def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) ->
 
 def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
     horizon = datetime.now(UTC) + timedelta(days=settings.secret_expiry_days)
-    rows = conn.execute(
-        "SELECT id, company_name, environment, tenant_id, client_secret_expires_at FROM servicetitan_credentials"
-        " WHERE is_active AND client_secret_expires_at IS NOT NULL AND client_secret_expires_at <= %s"
-        " ORDER BY client_secret_expires_at",
-        (horizon,),
-    ).fetchall()
+    rows = conn.execute(load_sql("select_expiring_client_secrets"), {"horizon": horizon}).fetchall()  # type: ignore[arg-type]
     conditions = []
     for row in rows:
         days = (row[4] - datetime.now(UTC)).total_seconds() / 86400
@@ -140,9 +132,8 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
     from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
 
     rows = conn.execute(
-        "SELECT id, company_name, environment, tenant_id, airflow_conn_id FROM servicetitan_credentials"
-        " WHERE is_active AND connection_status <> 'disabled' ORDER BY random() LIMIT %s",
-        (settings.api_sample_size,),
+        load_sql("select_api_check_sample"),  # type: ignore[arg-type]
+        {"sample_size": settings.api_sample_size},
     ).fetchall()
     conditions = []
     for row in rows:
