@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.db.models import ServiceTitanCredential
 from servicetitan_pipeline.sql_files import load_sql
 
@@ -135,11 +136,8 @@ class ServiceTitanHealthCheck:
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            from servicetitan_pipeline.db.engine import get_engine
-
-            self._engine = get_engine()
-        return self._engine
+        # Resolved on first use, not at construction: building a check must not need the database.
+        return self._engine or get_engine()
 
     def run(self) -> HealthReport:
         results: dict[str, CheckResult] = {}

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend
@@ -46,11 +47,8 @@ class ServiceTitanMetricsCollector:
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            from servicetitan_pipeline.db.engine import get_engine
-
-            self._engine = get_engine()
-        return self._engine
+        # Resolved on first use, not at construction: building a check must not need the database.
+        return self._engine or get_engine()
 
     def collect(self) -> list[Figure]:
         now = self._now()
