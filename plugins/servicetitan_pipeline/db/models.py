@@ -433,3 +433,57 @@ class ServiceTitanMetricSnapshot(Base):
     name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     value: Mapped[float] = mapped_column(sa.Float, nullable=False)
     tags: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=sa.text("'{}'::jsonb"))
+
+
+class ServiceTitanLoadedRecord(Base):
+    """One row per record a sync loaded: what the data-quality validation of that sync reads.
+
+    Written in the page's own transaction, so it always matches what reached the tables; rows of a
+    validated sync are deleted with the validation's result. An id received twice appears twice.
+    """
+
+    __tablename__ = "servicetitan_sync_loaded_records"
+    __table_args__ = (sa.Index("ix_servicetitan_sync_loaded_records_sync_resource", "sync_log_id", "resource"),)
+
+    # A surrogate key only because the ORM wants one; nothing refers to it.
+    row_id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    sync_log_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_sync_logs.id", ondelete="CASCADE"), nullable=False
+    )
+    resource: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    record_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+
+
+class ServiceTitanDataQualityResult(Base):
+    """The Great Expectations verdict on what one sync loaded, per data type."""
+
+    __tablename__ = "servicetitan_data_quality_results"
+    __table_args__ = (
+        sa.UniqueConstraint("sync_log_id", "data_type", name="uq_servicetitan_data_quality_results_sync_data_type"),
+        sa.Index("ix_servicetitan_data_quality_results_credential_validated", "credential_id", "validated_at"),
+        sa.CheckConstraint("valid_records + invalid_records = total_records", name="counts_add_up"),
+        sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    sync_log_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_sync_logs.id", ondelete="CASCADE"), nullable=False
+    )
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), nullable=False
+    )
+    data_type: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    suite_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    validated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    total_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    valid_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    invalid_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    score: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False)
+    # [{expectation, column, description, success, element_count, unexpected_count, unexpected_percent,
+    #   sample_ids}] in suite order.
+    expectation_results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    # {field: percent of records where the field is filled}
+    field_completeness: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    validation_seconds: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    # The validation's page inside the data-docs site, relative to the site root; NULL if docs failed.
+    data_docs_page: Mapped[str | None] = mapped_column(sa.Text)

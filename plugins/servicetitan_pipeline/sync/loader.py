@@ -1,5 +1,6 @@
-"""Loads pages into PostgreSQL: COPY into a staging table, one upsert, and the page's checkpoint, in
-one transaction. A crash anywhere leaves either the whole page and its checkpoint, or neither."""
+"""Loads pages into PostgreSQL: COPY into a staging table, one upsert, the page's checkpoint and its
+entries in the sync's ledger of loaded records, in one transaction. A crash anywhere leaves either the
+whole page, its checkpoint and its ledger rows, or none of them."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from servicetitan_pipeline.sync.tables import TableSpec
 
 
 class PageLoader:
-    def __init__(self, connection: psycopg.Connection[Any], credential_id: uuid.UUID) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], credential_id: uuid.UUID, sync_log_id: uuid.UUID) -> None:
         self._conn = connection
         self._credential_id = str(credential_id)
+        self._sync_log_id = str(sync_log_id)
         self._staged: set[str] = set()
         # Dates without a time zone are UTC, as ServiceTitan means them.
         self._conn.execute("SET TIME ZONE 'UTC'")
@@ -36,6 +38,11 @@ class PageLoader:
                             copy.write_row(spec.row(self._credential_id, record))
                     cursor.execute(load_sql(spec.upsert_sql))  # type: ignore[arg-type]
                     changed = cursor.rowcount
+                    # What the data-quality validation of this sync reads (every record, duplicates too).
+                    cursor.execute(
+                        sql.SQL(load_sql("insert_sync_loaded_records")).format(stage=sql.Identifier(spec.stage_table)),  # type: ignore[arg-type]
+                        {"sync_log_id": self._sync_log_id, "resource": spec.resource.name},
+                    )
                     cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(spec.stage_table)))
             if checkpoint:
                 self._conn.execute(

@@ -141,7 +141,8 @@ def _sync(
     try:
         client = make_client(credential, metrics.api_call)
         with psycopg.connect(conninfo) as load_connection:
-            loader = PageLoader(load_connection, credential.id)
+            assert writer.log_id is not None  # started above
+            loader = PageLoader(load_connection, credential.id, writer.log_id)
             for resource in RESOURCES_FOR[DataType(target.data_type)]:
                 current = resource
                 _sync_resource(TABLES[resource], target, client, loader, outcome)

@@ -1,0 +1,33 @@
+"""Where the Great Expectations project and its data docs live on disk, and the docs' URL.
+
+The sync's validation writes the docs and the Airflow API server serves them, so both must see the
+same folder: one machine (standalone, the demo, tests) needs nothing; several machines (Astro,
+Celery workers) point ``SERVICETITAN_GX_DIR`` at a shared volume.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DOCS_SITE = "local_site"
+DATA_DOCS_URL_PATH = "/servicetitan/data-docs"
+
+
+def gx_project_dir() -> Path:
+    """The GX file project: ``SERVICETITAN_GX_DIR``, else ``$AIRFLOW_HOME/servicetitan_gx``."""
+    configured = os.environ.get("SERVICETITAN_GX_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    airflow_home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
+    return Path(airflow_home).expanduser().resolve() / "servicetitan_gx"
+
+
+def data_docs_dir() -> Path:
+    """The static HTML site (``index.html`` at its root), as GX's file context lays it out."""
+    return gx_project_dir() / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
+
+
+def data_docs_url(page: str | None = None, *, base_url: str = "") -> str:
+    """The docs as served by the project's Airflow plugin; ``page`` is relative to the site root."""
+    return f"{base_url.rstrip('/')}{DATA_DOCS_URL_PATH}/{page or 'index.html'}"
