@@ -1,7 +1,9 @@
 """servicetitan_sync: customers and invoices of every active ServiceTitan credential into PostgreSQL.
 
 Scheduled (hourly by default; SERVICETITAN_SYNC_SCHEDULE overrides) and triggered by hand from the
-trigger form. One mapped task per credential, so one tenant's failure never stops another's.
+trigger form. One mapped task per credential, so one tenant's failure never stops another's. Then the
+Great Expectations suites in expectations/ score what every finished sync loaded (also after failures:
+what a failed sync loaded is in the tables too), and the data docs are rebuilt.
 """
 
 from __future__ import annotations
@@ -67,7 +69,14 @@ def servicetitan_sync() -> None:
 
         return airflow_tasks.sync(target)
 
-    sync.expand(target=plan())
+    # all_done: the syncs that succeeded are validated even when another credential's sync failed.
+    @task(trigger_rule="all_done", retries=2)
+    def validate_data_quality() -> list[dict[str, object]]:
+        from servicetitan_pipeline.data_quality import airflow_tasks
+
+        return airflow_tasks.validate_loaded_data()  # type: ignore[return-value]
+
+    sync.expand(target=plan()) >> validate_data_quality()
 
 
 servicetitan_sync()

@@ -30,7 +30,10 @@ def no_earlier_runs() -> None:
 
 
 def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
-    assert set(sync_dag.task_ids) == {"plan", "sync"}
+    assert set(sync_dag.task_ids) == {"plan", "sync", "validate_data_quality"}
+    # Validation runs after every sync ended, succeeded or not.
+    assert sync_dag.get_task("validate_data_quality").trigger_rule == "all_done"
+    assert sync_dag.get_task("validate_data_quality").upstream_task_ids == {"sync"}
     sync_task = sync_dag.get_task("sync")
     assert sync_task.pool == "servicetitan_api"
     assert sync_dag.params["data_type"] == "both"
@@ -49,6 +52,12 @@ def test_manual_run_from_the_trigger_form(make_world: Callable[..., SyncWorld], 
     assert (row.sync_type, row.data_type, row.status) == ("manual", "invoices", "completed")
     assert world.count("servicetitan_invoices", 1001) == world.summary(1001)["invoices"]
     assert world.logs(1003) == []  # not chosen, not touched
+    # What the sync loaded was validated in the same run: one data-quality result, every record in it.
+    with world.engine.connect() as conn:
+        quality = conn.execute(
+            sa.text("SELECT * FROM servicetitan_data_quality_results WHERE sync_log_id = :id"), {"id": row.id}
+        ).one()
+    assert (quality.data_type, quality.total_records, quality.score) == ("invoices", row.records_successful, 100)
 
 
 def test_all_credentials_one_failing_does_not_stop_the_other(

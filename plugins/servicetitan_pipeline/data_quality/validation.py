@@ -1,0 +1,217 @@
+"""Run a suite on a chunk of rows with Great Expectations Core, and keep its verdict in the data docs.
+
+One ``GreatExpectationsProject`` per process: importing GX and opening its file project cost seconds,
+validating a 100k-row chunk well under one. Record-level outcomes (which rows failed which
+expectation) come from GX's COMPLETE result format; the copy kept for the data docs drops the full
+row lists, so a stored result stays small whatever the size of the sync.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from servicetitan_pipeline.data_quality.batches import QualityBatch
+from servicetitan_pipeline.data_quality.locations import DATA_DOCS_SITE, data_docs_dir, gx_project_dir
+from servicetitan_pipeline.data_quality.suites import SuiteFileError, load_suite_definition
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DATASOURCE = "servicetitan_sync"
+BATCH_DEFINITION = "whole_sync"
+SAMPLE_IDS = 10
+# Full row lists are needed to score records, not to read the docs.
+_ROW_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation's verdict over every chunk of one sync."""
+
+    expectation: str
+    column: str
+    description: str
+    success: bool = True
+    element_count: int = 0
+    unexpected_count: int = 0
+    sample_ids: list[Any] = field(default_factory=list)
+
+    @property
+    def unexpected_percent(self) -> float:
+        return round(100.0 * self.unexpected_count / self.element_count, 4) if self.element_count else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "expectation": self.expectation,
+            "column": self.column,
+            "description": self.description,
+            "success": self.success,
+            "element_count": self.element_count,
+            "unexpected_count": self.unexpected_count,
+            "unexpected_percent": self.unexpected_percent,
+            "sample_ids": self.sample_ids,
+        }
+
+
+@dataclass
+class ChunkVerdict:
+    rows: int
+    invalid_rows: int
+    outcomes: list[ExpectationOutcome]
+    filled: dict[str, int]  # completeness field -> rows where it is filled
+    data_docs_page: str | None
+
+
+class GreatExpectationsProject:
+    """The GX file project under ``gx_project_dir()``: suites, a pandas data source, stored results, docs."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        import great_expectations as gx
+
+        self.root = root or gx_project_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            self._context = gx.get_context(mode="file", project_root_dir=str(self.root))
+        self._suites: dict[str, Any] = {}
+        self._batch_definitions: dict[str, Any] = {}
+        self._suites_in_docs: set[str] = set()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Validations of several syncs may run at once on one machine: GX's files are not written atomically.
+        with open(self.root / ".servicetitan.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def suite(self, name: str) -> Any:
+        if name not in self._suites:
+            import great_expectations as gx
+
+            definition = load_suite_definition(name)
+            suite = gx.ExpectationSuite(**definition)
+            # GX logs and skips an expectation it cannot read; a suite must never lose one silently.
+            if len(suite.expectations) != len(definition["expectations"]):
+                raise SuiteFileError(
+                    f"expectations/{name}.json: Great Expectations could read only {len(suite.expectations)} of its "
+                    f"{len(definition['expectations'])} expectations; check each one's type and kwargs"
+                )
+            with self._locked():
+                self._suites[name] = self._context.suites.add_or_update(suite)
+        return self._suites[name]
+
+    def batch_definition(self, data_type: str) -> Any:
+        if data_type not in self._batch_definitions:
+            with self._locked():
+                sources = self._context.data_sources
+                source: Any = (
+                    sources.get(DATASOURCE) if DATASOURCE in sources.all() else sources.add_pandas(name=DATASOURCE)
+                )
+                asset = (
+                    source.get_asset(data_type)
+                    if data_type in {asset.name for asset in source.assets}
+                    else source.add_dataframe_asset(name=data_type)
+                )
+                definitions = {definition.name: definition for definition in asset.batch_definitions}
+                self._batch_definitions[data_type] = definitions.get(BATCH_DEFINITION) or (
+                    asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+                )
+        return self._batch_definitions[data_type]
+
+    def validate(
+        self,
+        batch: QualityBatch,
+        frame: pd.DataFrame,
+        *,
+        run_name: str,
+        run_time: datetime,
+        build_docs: bool = True,
+    ) -> ChunkVerdict:
+        """Validate one chunk; store its (slimmed) result and render its data-docs page."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.validator.v1_validator import Validator
+
+        suite = self.suite(batch.suite_name)
+        validator = Validator(
+            batch_definition=self.batch_definition(batch.data_type),
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
+        )
+        result = validator.validate_expectation_suite(suite)
+        invalid_positions: set[Any] = set()
+        outcomes = []
+        for expectation_result in result.results:
+            config = expectation_result.expectation_config
+            assert config is not None  # GX sets it on every result of a suite run
+            details = expectation_result.result or {}
+            unexpected_index = details.get("unexpected_index_list") or []
+            invalid_positions.update(unexpected_index)
+            kwargs = config.kwargs
+            outcomes.append(
+                ExpectationOutcome(
+                    expectation=config.type,
+                    column=kwargs.get("column") or f"{kwargs.get('column_A')}, {kwargs.get('column_B')}",
+                    description=config.description or config.type,
+                    success=bool(expectation_result.success),
+                    element_count=int(details.get("element_count") or len(frame)),
+                    unexpected_count=int(details.get("unexpected_count") or 0),
+                    sample_ids=[_plain(frame.at[index, "id"]) for index in list(unexpected_index)[:SAMPLE_IDS]],
+                )
+            )
+            for key in _ROW_LISTS:
+                details.pop(key, None)
+        filled = {name: int(frame[name].notna().sum()) for name in batch.completeness_fields}
+        page = None
+        if build_docs:
+            run_id = RunIdentifier(run_name=run_name, run_time=run_time)
+            meta: dict[str, Any] = result.meta  # type: ignore[assignment]  # the keys ValidationDefinition.run() sets, for the docs
+            meta["run_id"] = run_id
+            meta["validation_time"] = run_time
+            page = self._store_and_render(result, suite, run_id, validator.active_batch_id or batch.data_type)
+        return ChunkVerdict(
+            rows=len(frame),
+            invalid_rows=len(invalid_positions),
+            outcomes=outcomes,
+            filled=filled,
+            data_docs_page=page,
+        )
+
+    def _store_and_render(self, result: Any, suite: Any, run_id: Any, batch_id: str) -> str | None:
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        suite_key = ExpectationSuiteIdentifier(name=suite.name)
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=suite_key, run_id=run_id, batch_identifier=batch_id
+        )
+        # The suite's own page too, once per process: the suite file may have changed since the last build.
+        to_render: list[Any] = [key] if suite.name in self._suites_in_docs else [key, suite_key]
+        with self._locked():
+            self._context.validation_results_store.set(key, result)
+            self._context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=to_render)
+            self._suites_in_docs.add(suite.name)
+            urls = self._context.get_docs_sites_urls(resource_identifier=key, site_name=DATA_DOCS_SITE)
+        url = urls[0].get("site_url") if urls else None
+        if not url:
+            return None
+        path = Path(unquote(url.removeprefix("file://")))
+        try:
+            return path.resolve().relative_to(data_docs_dir().resolve()).as_posix()
+        except ValueError:
+            return None
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars are not JSON; ids are ints.
+    return value.item() if hasattr(value, "item") else value

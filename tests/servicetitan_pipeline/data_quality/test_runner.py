@@ -1,0 +1,239 @@
+"""Validation of what a sync loaded: exact scores on a known fixture, chunking, the ledger, metrics."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from servicetitan_pipeline.data_quality.locations import data_docs_dir
+from servicetitan_pipeline.data_quality.runner import DataQualityValidationError, validate_pending_syncs
+from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
+from tests.factories import make_credential, make_sync_log
+from tests.sync_world import RecordingMetrics
+
+CLEAN_INVOICE = {
+    "syncStatus": "Posted",
+    "subTotal": "100.00",
+    "salesTax": "8.25",
+    "total": "108.25",
+    "balance": "0.00",
+    "invoiceDate": "2026-10-01T00:00:00Z",
+    "dueDate": "2026-10-31T00:00:00Z",
+}
+
+
+def _customer(session: Session, credential_id: uuid.UUID, customer_id: int, **raw: Any) -> None:
+    record = {
+        "id": customer_id,
+        "name": "Jane Doe",
+        "type": "Residential",
+        "address": {"street": "1 Main St", "city": "Austin", "state": "TX", "zip": "78701"},
+        **raw,
+    }
+    address = record["address"]
+    session.execute(
+        sa.text(
+            "INSERT INTO servicetitan_customers (credential_id, id, name, customer_type, active, city, state, zip,"
+            " modified_on, raw) VALUES (:credential, :id, :name, :type, true, :city, :state, :zip, now(), :raw)"
+        ),
+        {
+            "credential": credential_id,
+            "id": customer_id,
+            "name": record["name"],
+            "type": record["type"],
+            "city": address["city"],
+            "state": address["state"],
+            "zip": address["zip"],
+            "raw": json.dumps(record),
+        },
+    )
+
+
+def _invoice(session: Session, credential_id: uuid.UUID, invoice_id: int, customer_id: int | None, **raw: Any) -> None:
+    record = {"id": invoice_id, **CLEAN_INVOICE, **raw}
+
+    def money(key: str) -> Decimal | None:
+        # As the upsert stores it: numeric(14,2), rounding sub-cent strings.
+        value = record.get(key)
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+    session.execute(
+        sa.text(
+            "INSERT INTO servicetitan_invoices (credential_id, id, customer_id, active, invoice_date, due_date,"
+            " sub_total, sales_tax, total, balance, created_on, modified_on, raw)"
+            " VALUES (:credential, :id, :customer, true, :invoice_date, :due_date, :sub_total, :sales_tax, :total,"
+            " :balance, now(), now(), :raw)"
+        ),
+        {
+            "credential": credential_id,
+            "id": invoice_id,
+            "customer": customer_id,
+            "invoice_date": record.get("invoiceDate"),
+            "due_date": record.get("dueDate"),
+            "sub_total": money("subTotal"),
+            "sales_tax": money("salesTax"),
+            "total": money("total"),
+            "balance": money("balance"),
+            "raw": json.dumps(record),
+        },
+    )
+
+
+def _ledger(session: Session, sync_log_id: uuid.UUID, resource: str, ids: list[int]) -> None:
+    for record_id in ids:
+        session.execute(
+            sa.text(
+                "INSERT INTO servicetitan_sync_loaded_records (sync_log_id, resource, record_id)"
+                " VALUES (:sync, :resource, :id)"
+            ),
+            {"sync": sync_log_id, "resource": resource, "id": record_id},
+        )
+
+
+@pytest.fixture
+def known_invoice_sync(session: Session) -> uuid.UUID:
+    """20 invoices loaded by one sync: 14 clean, 6 with one known fault each (one of them received twice)."""
+    credential = make_credential(company_name="Known Fixture")
+    sync_log = make_sync_log(credential, data_type="invoices", status="completed")
+    session.add_all([credential, sync_log])
+    session.flush()
+    for customer_id in (1, 2):
+        _customer(session, credential.id, customer_id)
+    for invoice_id in range(1, 15):
+        _invoice(session, credential.id, invoice_id, customer_id=1 + invoice_id % 2)
+    _invoice(session, credential.id, 15, customer_id=1, syncStatus="Archived")
+    _invoice(session, credential.id, 16, customer_id=1, balance="12.505")
+    _invoice(session, credential.id, 17, customer_id=1, total="109.25")  # a dollar more than subtotal + tax
+    _invoice(session, credential.id, 18, customer_id=1, dueDate="2026-09-28T00:00:00Z")
+    _invoice(session, credential.id, 19, customer_id=404)  # no such customer
+    _invoice(session, credential.id, 20, customer_id=2, invoiceDate=None)
+    # Invoice 7 arrived twice in this sync: both copies fail uniqueness, so 21 received, 8 invalid.
+    _ledger(session, sync_log.id, "invoices", [*range(1, 21), 7])
+    session.commit()
+    return sync_log.id
+
+
+def _result(engine: Engine, sync_log_id: uuid.UUID, data_type: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT * FROM servicetitan_data_quality_results WHERE sync_log_id = :id AND data_type = :type"),
+            {"id": sync_log_id, "type": data_type},
+        ).one()
+
+
+def test_scores_are_exact_on_a_known_fixture(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    metrics = RecordingMetrics()
+    (report,) = validate_pending_syncs(engine=clean_db, metrics_backend=metrics, project=gx_project)
+    assert (report.total_records, report.valid_records, report.invalid_records) == (21, 13, 8)
+    assert report.score == Decimal("61.90")  # 13 / 21 = 61.904...: rounded down
+    row = _result(clean_db, known_invoice_sync, "invoices")
+    assert (row.total_records, row.valid_records, row.invalid_records, row.score) == (21, 13, 8, Decimal("61.90"))
+    failed = {outcome["description"]: outcome for outcome in row.expectation_results if not outcome["success"]}
+    assert {name: (o["unexpected_count"], sorted(o["sample_ids"])) for name, o in failed.items()} == {
+        "No invoice id arrives twice in one sync of a tenant": (2, [7, 7]),
+        "Accounting sync status is Pending, Posted or Exported": (1, [15]),
+        "Balance parses as dollars and cents": (1, [16]),
+        "Total equals subtotal plus sales tax within a cent": (1, [17]),
+        "Due date is not before the invoice date": (1, [18]),
+        "The invoice's customer exists in this tenant's customers": (1, [19]),
+        "Every invoice has an invoice date": (1, [20]),
+    }
+    assert all(outcome["element_count"] == 21 for outcome in row.expectation_results)
+    assert row.field_completeness == {"customer_id": 100.0, "invoice_date": 95.24, "due_date": 100.0, "total": 100.0}
+    gauges = {name: value for kind, name, value, _ in metrics.sent if kind == "gauge"}
+    assert gauges == {
+        "servicetitan.data_quality.total_records": 21,
+        "servicetitan.data_quality.valid_records": 13,
+        "servicetitan.data_quality.invalid_records": 8,
+        "servicetitan.data_quality.score": 61.9,
+    }
+    assert {tags["data_type"] for *_, tags in metrics.sent} == {"invoices"}
+    # Data docs: the validation's own page exists in the site, next to the index.
+    assert row.data_docs_page and (data_docs_dir() / row.data_docs_page).is_file()
+    assert (data_docs_dir() / "index.html").is_file()
+
+
+def test_a_validated_sync_is_not_validated_again(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    with clean_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_sync_loaded_records")).scalar_one() == 0
+    assert validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project) == []
+    with clean_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_data_quality_results")).scalar_one() == 1
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7])
+def test_chunks_add_up_to_the_same_verdict(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject, chunk_rows: int
+) -> None:
+    # Chunk boundaries never split the two copies of invoice 7: uniqueness is judged over the whole sync.
+    (report,) = validate_pending_syncs(
+        engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project, chunk_rows=chunk_rows, build_docs=False
+    )
+    assert (report.total_records, report.invalid_records, report.score) == (21, 8, Decimal("61.90"))
+    unique = next(o for o in report.outcomes if o.expectation == "expect_column_values_to_be_unique")
+    assert (unique.success, unique.unexpected_count) == (False, 2)
+
+
+def test_customers_blank_text_counts_as_missing(
+    session: Session, clean_db: Engine, gx_project: GreatExpectationsProject
+) -> None:
+    credential = make_credential(company_name="Blank Names")
+    sync_log = make_sync_log(credential, data_type="customers")
+    session.add_all([credential, sync_log])
+    session.flush()
+    _customer(session, credential.id, 1)
+    _customer(session, credential.id, 2, name="  ")
+    _customer(session, credential.id, 3, type="Industrial")
+    _customer(session, credential.id, 4, address={"street": "", "city": "", "state": "TX", "zip": ""})
+    _ledger(session, sync_log.id, "customers", [1, 2, 3, 4])
+    session.commit()
+    (report,) = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert (report.total_records, report.invalid_records, report.score) == (4, 3, Decimal("25.00"))
+    failing = {o.column: o.sample_ids for o in report.failing()}
+    assert failing == {"name": [2], "customer_type": [3], "street": [4], "city": [4], "zip": [4]}
+    assert report.completeness() == {"name": 75.0, "street": 75.0, "city": 75.0, "state": 100.0, "zip": 75.0}
+
+
+def test_running_syncs_wait_and_failed_ones_are_validated(
+    session: Session, clean_db: Engine, gx_project: GreatExpectationsProject
+) -> None:
+    credential = make_credential(company_name="Mixed States")
+    running = make_sync_log(credential, data_type="customers", status="running", completed_at=None)
+    failed = make_sync_log(credential, data_type="customers", status="failed")
+    session.add_all([credential, running, failed])
+    session.flush()
+    _customer(session, credential.id, 1)
+    _ledger(session, running.id, "customers", [1])
+    _ledger(session, failed.id, "customers", [1])
+    session.commit()
+    reports = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert [report.sync_log_id for report in reports] == [failed.id]
+
+
+def test_a_validation_that_breaks_keeps_the_records_queued(
+    clean_db: Engine,
+    known_invoice_sync: uuid.UUID,
+    gx_project: GreatExpectationsProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(gx_project, "validate", broken)
+    with pytest.raises(DataQualityValidationError, match="Known Fixture .* invoices .*next run validates them again"):
+        validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    with clean_db.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_sync_loaded_records")).scalar_one() == 21
+        assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_data_quality_results")).scalar_one() == 0
