@@ -76,7 +76,17 @@ def servicetitan_sync() -> None:
 
         return airflow_tasks.validate_loaded_data()  # type: ignore[return-value]
 
-    sync.expand(target=plan()) >> validate_data_quality()
+    # The run's state follows its leaves: without this, a successful validation would mark a run whose
+    # syncs failed as a success. Skipped when every sync succeeded; no Slack line of its own (the
+    # failed sync already sent one).
+    @task(trigger_rule="one_failed", on_failure_callback=None)  # AirflowFailException: never retried
+    def fail_run_if_a_sync_failed() -> None:
+        from servicetitan_pipeline.sync import airflow_tasks
+
+        airflow_tasks.fail_run()
+
+    syncs = sync.expand(target=plan())
+    syncs >> [validate_data_quality(), fail_run_if_a_sync_failed()]
 
 
 servicetitan_sync()

@@ -30,10 +30,11 @@ def no_earlier_runs() -> None:
 
 
 def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
-    assert set(sync_dag.task_ids) == {"plan", "sync", "validate_data_quality"}
+    assert set(sync_dag.task_ids) == {"plan", "sync", "validate_data_quality", "fail_run_if_a_sync_failed"}
     # Validation runs after every sync ended, succeeded or not.
     assert sync_dag.get_task("validate_data_quality").trigger_rule == "all_done"
     assert sync_dag.get_task("validate_data_quality").upstream_task_ids == {"sync"}
+    assert sync_dag.get_task("fail_run_if_a_sync_failed").trigger_rule == "one_failed"
     sync_task = sync_dag.get_task("sync")
     assert sync_task.pool == "servicetitan_api"
     assert sync_dag.params["data_type"] == "both"
@@ -46,9 +47,10 @@ def test_manual_run_from_the_trigger_form(make_world: Callable[..., SyncWorld], 
 
     Pool.create_or_update_pool("servicetitan_api", slots=4, description="test", include_deferred=False)
     world = make_world(tenant(1001), tenant(1003, faults={"invalid_credentials": True}))
+    world.sync(1001, "customers")  # as the hourly run would have: invoices are checked against customers
     run = sync_dag.test(run_conf={"credential": "integration:1001", "data_type": "invoices", "full_refresh": False})
     assert run.state == "success"
-    (row,) = world.logs(1001)
+    _, row = world.logs(1001)
     assert (row.sync_type, row.data_type, row.status) == ("manual", "invoices", "completed")
     assert world.count("servicetitan_invoices", 1001) == world.summary(1001)["invoices"]
     assert world.logs(1003) == []  # not chosen, not touched
@@ -73,8 +75,15 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
         with create_session() as session:
             session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
             session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
-        sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
+        run = sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
         messages = slack.snapshot()
+    # The run is failed (a sync failed), and what the good sync loaded was still validated.
+    assert run.state == "failed"
+    assert {ti.task_id: ti.state for ti in run.get_task_instances() if ti.task_id != "sync"} == {
+        "plan": "success",
+        "validate_data_quality": "success",
+        "fail_run_if_a_sync_failed": "failed",
+    }
     # The failed task told Slack, once, naming the credential and never a secret.
     (message,) = messages
     assert "servicetitan_sync: task sync failed for Company 1003 (integration, tenant 1003)" in message["text"]

@@ -62,3 +62,10 @@ def sync(target: dict[str, Any]) -> dict[str, Any]:
         "records_successful": outcome.successful,
         "records_failed": outcome.failed,
     }
+
+
+def fail_run() -> None:
+    """Mark the run failed after a sync failed (the sync task's own log says why)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException("a sync of this run failed; its task log and Slack message say why")
