@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ def gx_session_project(gx_root: Path) -> GreatExpectationsProject:
 @pytest.fixture
 def gx_project(
     gx_session_project: GreatExpectationsProject, gx_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[GreatExpectationsProject]:
+) -> GreatExpectationsProject:
     # data_docs_dir() must name the same project the validations write to.
     monkeypatch.setenv("SERVICETITAN_GX_DIR", str(gx_root))
-    yield gx_session_project
+    return gx_session_project

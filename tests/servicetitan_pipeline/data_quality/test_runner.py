@@ -158,7 +158,8 @@ def test_scores_are_exact_on_a_known_fixture(
     }
     assert {tags["data_type"] for *_, tags in metrics.sent} == {"invoices"}
     # Data docs: the validation's own page exists in the site, next to the index.
-    assert row.data_docs_page and (data_docs_dir() / row.data_docs_page).is_file()
+    assert row.data_docs_page
+    assert (data_docs_dir() / row.data_docs_page).is_file()
     assert (data_docs_dir() / "index.html").is_file()
 
 
@@ -232,7 +233,7 @@ def test_a_validation_that_breaks_keeps_the_records_queued(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(gx_project, "validate", broken)
-    with pytest.raises(DataQualityValidationError, match="Known Fixture .* invoices .*next run validates them again"):
+    with pytest.raises(DataQualityValidationError, match=r"Known Fixture .* invoices .*next run validates them again"):
         validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
     with clean_db.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_sync_loaded_records")).scalar_one() == 21
