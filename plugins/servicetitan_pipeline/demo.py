@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from servicetitan_pipeline.cli.output import format_table
 from servicetitan_pipeline.credentials import management
 from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore, CredentialSecrets
+from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.db import migrate
 from servicetitan_pipeline.db.engine import get_engine, session_scope
 from servicetitan_pipeline.dev_environment import PROJECT_ROOT
@@ -68,11 +69,15 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         say(_sync_log_table(engine, started))
         say("\n-- records in PostgreSQL against the sandbox's own counts --")
         say(_counts_table(engine, sandbox.base_url, [t.tenant_id for t in config.tenants]))
+        say("\n-- data quality of what this run loaded (Great Expectations suites in expectations/) --")
+        say(_quality_table(engine, started))
     say(
         "\nWhere to look next:\n"
         "  make run                                   Airflow UI on http://localhost:8080 (admin / admin): DAG "
         "servicetitan_sync, Trigger with a credential and data type\n"
         "  http://localhost:8080/servicetitan/dashboard  (under make run) sync, credential, API and quality charts\n"
+        "  http://localhost:8080/servicetitan/data-docs/ (under make run) the data docs of every validation\n"
+        f"  {data_docs_dir() / 'index.html'}  the same data docs on disk\n"
         "  .venv/bin/servicetitan health              credentials, API, recent syncs, resources (exit 2 if unhealthy)\n"
         "  .venv/bin/servicetitan alerts list         firing alerts and silences (the monitor DAGs raise them)\n"
         "  .venv/bin/servicetitan credentials list    connection status and last error of each credential\n"
@@ -166,6 +171,27 @@ def _sync_log_table(engine: sa.Engine, since: datetime) -> str:
     table = format_table(headers, [row[:-1] for row in rows])
     notes = [f"  {row[0]}: {row[-1]}" for row in rows if row[-1]]
     return "\n".join([table, *notes])
+
+
+def _quality_table(engine: sa.Engine, since: datetime) -> str:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.company_name, r.data_type, r.total_records, r.invalid_records, r.score,"
+                " r.expectation_results FROM servicetitan_data_quality_results r"
+                " JOIN servicetitan_credentials c ON c.id = r.credential_id"
+                " WHERE r.validated_at >= :since ORDER BY c.company_name, r.data_type"
+            ),
+            {"since": since},
+        ).all()
+    if not rows:
+        return "  nothing validated (no sync loaded records)"
+    table_rows = []
+    for company, data_type, total, invalid, score, outcomes in rows:
+        failing = sorted((o for o in outcomes if not o["success"]), key=lambda o: -o["unexpected_count"])
+        worst = "; ".join(f"{o['description']} ({o['unexpected_count']})" for o in failing[:2]) or "-"
+        table_rows.append([company, data_type, total, invalid, f"{score} %", worst])
+    return format_table(["COMPANY", "DATA", "VALIDATED", "INVALID", "SCORE", "FAILING EXPECTATIONS"], table_rows)
 
 
 def _counts_table(engine: sa.Engine, sandbox_url: str, tenant_ids: list[int]) -> str:

@@ -10,6 +10,7 @@ from servicetitan_pipeline.alerts.silences import SilenceInputError
 from servicetitan_pipeline.cli import (
     alerts_commands,
     credentials_commands,
+    data_quality_commands,
     db_commands,
     dev_commands,
     health_commands,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands.register(groups)
     health_commands.register(groups)
     alerts_commands.register(groups)
+    data_quality_commands.register(groups)
     return parser
 
 
