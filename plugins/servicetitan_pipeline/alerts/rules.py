@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from psycopg.rows import dict_row
 
 from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition
 from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.data_quality.locations import data_docs_url
 from servicetitan_pipeline.sql_files import load_sql
 
 
@@ -126,6 +128,66 @@ def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> list
     ]
 
 
+def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+    """The Great Expectations verdict on what was loaded, per credential and data type; ``data_quality``
+    above covers the records that broke the schema and never loaded."""
+    rows = _rows(
+        conn,
+        "select_low_data_quality_scores",
+        {"window_hours": settings.quality_window_hours, "min_score": settings.min_data_quality_score},
+    )
+    conditions = []
+    for row in rows:
+        score = float(row["score"])
+        docs_url = data_docs_url(
+            quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=settings.airflow_base_url
+        )
+        docs_link = "validation report" if row["data_docs_page"] else "data docs (this validation's page is missing)"
+        worst = ", ".join(
+            f"{_slack_text(result.get('description') or result.get('expectation') or '?')} "
+            f"({int(result.get('unexpected_count') or 0)} records)"
+            for result in _worst_expectations(row["expectation_results"])
+        )
+        conditions.append(
+            Condition(
+                rule="data_quality_score",
+                severity=MEDIUM,
+                credential_id=row["credential_id"],
+                # Data type first: customers and invoices alert apart, and a silence of the credential
+                # (glob ``*:environment:tenant``) still matches the key.
+                subject=f"{row['data_type']}:{_subject(row)}",
+                company=row["company_name"],
+                environment=row["environment"],
+                summary=(
+                    f"{row['data_type']} data-quality score {score:.2f}% is below the "
+                    f"{settings.min_data_quality_score:g}% threshold"
+                ),
+                action=(
+                    "Fix the failing expectations with the most unexpected records: "
+                    f"{worst or 'none records any (a table-level expectation failed)'}. "
+                    f"Details and sample records: <{docs_url}|{docs_link}>."
+                ),
+                numbers={
+                    "score": score,
+                    "threshold": settings.min_data_quality_score,
+                    "records": int(row["total_records"]),
+                    "invalid": int(row["invalid_records"]),
+                },
+            )
+        )
+    return conditions
+
+
+def _worst_expectations(results: list[dict[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
+    failed = [result for result in results or [] if not result.get("success")]
+    return sorted(failed, key=lambda result: int(result.get("unexpected_count") or 0), reverse=True)[:limit]
+
+
+def _slack_text(text: str) -> str:
+    """Slack mrkdwn reads <, > and & as markup (links, mentions): escaped as Slack asks."""
+    return _trim(text, 120).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
     """Ask for a token on a sample of active credentials (a random few each run)."""
     from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
@@ -168,5 +230,6 @@ SIX_HOUR_RULES = {
     "secret_expiring": expiring_secrets,
     "stale_sync": stale_syncs,
     "data_quality": data_quality,
+    "data_quality_score": data_quality_score,
     "api_unreachable": api_connectivity,
 }

@@ -15,6 +15,7 @@ class AlertSettings:
     secret_expiry_days: int = 7
     max_failed_record_percent: float = 5.0
     quality_window_hours: int = 6
+    min_data_quality_score: float = 95.0
     api_sample_size: int = 3
     airflow_base_url: str = "http://localhost:8080"
 

@@ -1,18 +1,24 @@
-"""The dashboard page (ST-021's four groups), read from the views of migration 0004 and drawn as inline SVG on
-the server: no JavaScript, no CDN, so it works with no internet. Its stylesheet is served by the same app."""
+"""The dashboard page (ST-021's four groups), read from the views of migration 0004 and the data-quality results
+of 0005, drawn as inline SVG on the server: no JavaScript, no CDN, so it works with no internet. Its stylesheet is
+served by the same app."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.data_quality.locations import data_docs_url
 from servicetitan_pipeline.sql_files import load_sql
 
+# Completeness and scores below this are marked on the page; the alert's threshold is an Airflow Variable
+# the web server does not read, so the page marks the Variable's default.
+LOW_QUALITY_PERCENT = 95.0
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
 
 
@@ -23,6 +29,7 @@ class DashboardData:
     credentials: list[dict[str, Any]]
     api: list[dict[str, Any]]
     quality: list[dict[str, Any]]
+    latest_quality: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -47,6 +54,7 @@ def load_dashboard(engine: Engine, days: int = 14, now: datetime | None = None) 
             credentials=rows("select_dashboard_credential_health"),
             api=rows("select_dashboard_api_performance", since_hour=since_hour),
             quality=rows("select_dashboard_data_quality", since_day=since_day),
+            latest_quality=rows("select_dashboard_latest_data_quality"),
         )
 
 
@@ -175,6 +183,53 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+def _credential_name(row: dict[str, Any]) -> str:
+    return f"{row['company_name']} ({row['environment']}, {row['tenant_id']})"
+
+
+def _percent_cell(value: Any) -> str:
+    if value is None:
+        return "<td>—</td>"
+    # Two decimals, as stored: one decimal would show 99.96 as 100.0, hiding that something is missing.
+    percent = float(value)
+    if percent < LOW_QUALITY_PERCENT:
+        return f'<td class="low" title="below {LOW_QUALITY_PERCENT:g} %"><strong>{percent:.2f} %</strong> ▼</td>'
+    return f"<td>{percent:.2f} %</td>"
+
+
+def completeness_tables(latest: list[dict[str, Any]]) -> str:
+    """Per data type, each credential's latest validation: score, counts, how filled each field is, its page."""
+    index_link = f'<p><a href="{escape(data_docs_url())}">Great Expectations data docs (every validation)</a></p>'
+    if not latest:
+        return '<p class="empty">Field completeness: no validation yet.</p>' + index_link
+    tables = []
+    for data_type in sorted({row["data_type"] for row in latest}):
+        rows = [row for row in latest if row["data_type"] == data_type]
+        fields = sorted({name for row in rows for name in row["field_completeness"] or {}})
+        header = "".join(
+            f"<th>{escape(label)}</th>"
+            for label in ["credential", "validated", "score", "records", "invalid", *fields, "report"]
+        )
+        body = []
+        for row in rows:
+            completeness = row["field_completeness"] or {}
+            page = row["data_docs_page"]
+            report = f'<a href="{escape(data_docs_url(quote(page)))}">data docs</a>' if page else "—"
+            body.append(
+                f"<tr><td>{escape(_credential_name(row))}</td><td>{_cell(row['validated_at'])}</td>"
+                f"{_percent_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
+                f"<td>{_fmt(_num(row['invalid_records']))}</td>"
+                + "".join(_percent_cell(completeness.get(name)) for name in fields)
+                + f"<td>{report}</td></tr>"
+            )
+        tables.append(
+            f'<div class="scroll"><table class="completeness"><caption>{escape(data_type.capitalize())}: '
+            f"latest validation per credential, with the percent of records where each field is filled "
+            f"(below {LOW_QUALITY_PERCENT:g} % marked ▼)</caption><tr>{header}</tr>{''.join(body)}</table></div>"
+        )
+    return "".join(tables) + index_link
+
+
 def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     axis = _day_axis(data.days, now)
@@ -250,19 +305,32 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
         ),
     ]
 
-    per_credential: dict[str, dict[date, float | None]] = {}
+    failed_rates: dict[str, dict[date, float | None]] = {}
+    scores: dict[str, dict[date, float | None]] = {}
     for row in data.quality:
-        name = f"{row['company_name']} ({row['environment']}, {row['tenant_id']})"
-        rate_value = row["failed_record_rate_pct"]
-        per_credential.setdefault(name, {})[row["day"]] = None if rate_value is None else _num(rate_value)
+        name = _credential_name(row)
+        for by_name, key in ((failed_rates, "failed_record_rate_pct"), (scores, "expectations_score")):
+            value = row[key]
+            by_name.setdefault(name, {})[row["day"]] = None if value is None else _num(value)
     quality_group = [
         line_chart(
             "Failed-record rate per credential per day (%)",
             labels,
-            [(name, [values.get(d) for d in axis]) for name, values in sorted(per_credential.items())],
+            [(name, [values.get(d) for d in axis]) for name, values in sorted(failed_rates.items())],
         ),
-        '<p class="placeholder" id="expectations-score">Great Expectations score: not measured yet '
-        "(added by the data-quality issue; the view's <code>expectations_score</code> column is its place).</p>",
+        '<div id="expectations-score">'
+        + line_chart(
+            "Great Expectations score per credential per day (% of validated records valid)",
+            labels,
+            [
+                (name, [values.get(d) for d in axis])
+                for name, values in sorted(scores.items())
+                if any(v is not None for v in values.values())
+            ],
+            100,
+        )
+        + "</div>",
+        completeness_tables(data.latest_quality),
     ]
 
     def section(title: str, parts: list[str], anchor: str) -> str:

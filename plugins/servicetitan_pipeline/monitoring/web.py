@@ -1,4 +1,5 @@
-"""The FastAPI app the Airflow plugin mounts at ``/servicetitan``: the health report and the dashboard.
+"""The FastAPI app the Airflow plugin mounts at ``/servicetitan``: the health report, the dashboard and the
+Great Expectations data docs.
 
 Every route requires Airflow's authentication through Airflow's own dependency
 (``airflow.api_fastapi.core_api.security.requires_access_view``): a JWT in ``Authorization: Bearer`` (from
@@ -12,11 +13,48 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.monitoring.health import HealthStatus, ServiceTitanHealthCheck
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def missing_data_docs_page(page: str, site_exists: bool) -> str:
+    """The 404 page; its links are relative (to the site root, from ``page``'s folder) so that they work
+    whatever path Airflow itself is served under."""
+    to_root = "../" * page.count("/")
+    if site_exists:
+        title = "Not found"
+        text = f'No such page in the data docs. <a href="{to_root}index.html">Data docs index</a>'
+    else:
+        title = "No data-quality validation has run yet"
+        text = (
+            "The Great Expectations data docs are written by the validation step of the "
+            "<code>servicetitan_sync</code> DAG. Trigger <code>servicetitan_sync</code> (or wait for its next "
+            "scheduled run): once it has validated what it loaded, the docs appear here. "
+            f'<a href="{to_root}../dashboard">Back to the dashboard</a>'
+        )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><h1>{title}</h1><p>{text}</p></body></html>"
+    )
+
+
+def data_docs_file(page: str) -> Path | None:
+    """The file of the data-docs site that ``page`` names, or None: nothing outside the site is served,
+    whether asked for with ``..``, an absolute path or a symlink pointing out of it."""
+    root = data_docs_dir().resolve()
+    if page == "" or page.endswith("/"):
+        page += "index.html"
+    try:
+        candidate = (root / page).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop
+        return None
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
 
 
 def _auth_dependency() -> Any:
@@ -50,6 +88,19 @@ def create_app() -> FastAPI:
         days = min(max(days, 1), 90)
         data = await asyncio.to_thread(load_dashboard, get_engine(), days)
         return HTMLResponse(render_dashboard(data))
+
+    @app.get("/data-docs", include_in_schema=False)
+    def data_docs_root() -> RedirectResponse:
+        # The site's pages link relatively (validations/..., static/...): they resolve only under the slash.
+        return RedirectResponse("data-docs/", status_code=307)
+
+    @app.get("/data-docs/{page:path}")
+    def data_docs(page: str) -> Response:
+        path = data_docs_file(page)
+        if path is not None:
+            return FileResponse(path, headers={"X-Content-Type-Options": "nosniff"})
+        site_exists = (data_docs_dir() / "index.html").is_file()
+        return HTMLResponse(missing_data_docs_page(page, site_exists), status_code=404)
 
     @app.get("/static/dashboard.css")
     async def stylesheet() -> Response:

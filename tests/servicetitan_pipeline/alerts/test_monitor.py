@@ -17,7 +17,7 @@ from servicetitan_pipeline.alerts.monitor import SlackDeliveryError, run_health_
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.db.models import ServiceTitanCredential
 from servicetitan_pipeline.slack_receiver import SlackReceiver
-from tests.factories import make_credential, make_sync_log
+from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
 
 SETTINGS = AlertSettings(api_sample_size=0)
 
@@ -306,3 +306,126 @@ class TestHealthMonitor:
         report = run_health_monitor(world.engine, AlertSettings(api_sample_size=3))
         assert "api_unreachable:integration:1003" in report.conditions
         assert "api_unreachable:integration:1001" not in report.conditions
+
+
+def add_quality_result(
+    session: Session,
+    credential: ServiceTitanCredential,
+    data_type: str,
+    invalid_records: int,
+    hours_ago: float = 1,
+    **values: Any,
+) -> None:
+    """A sync of ``data_type`` ``hours_ago`` and its validation: 100 records, ``invalid_records`` of them bad."""
+    started = datetime.now(UTC) - timedelta(hours=hours_ago)
+    sync_log = make_sync_log(
+        credential,
+        data_type=data_type,
+        started_at=started,
+        completed_at=started,
+        records_successful=10,
+        records_failed=0,
+    )
+    session.add(sync_log)
+    session.flush()
+    session.add(make_data_quality_result(sync_log, data_type=data_type, invalid_records=invalid_records, **values))
+    session.commit()
+
+
+FAILING_EXPECTATIONS = [
+    make_expectation_result("email", 1, description="email looks like an address"),
+    make_expectation_result("zip", 8, description="zip is 5 digits <US>", sample_ids=[424242]),
+    make_expectation_result("name", 0),
+    make_expectation_result("phone", 3, description="phone is filled"),
+    make_expectation_result("city", 5, description="city is filled"),
+    {"expectation": "expect_table_row_count_to_be_between", "column": "", "description": "rows arrived",
+     "success": False, "element_count": 0, "unexpected_count": None, "unexpected_percent": None, "sample_ids": []},
+]  # fmt: skip
+
+
+class TestDataQualityScore:
+    def test_fires_per_data_type_below_the_threshold_only(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        acme = add_credential(session, 570)
+        add_quality_result(session, acme, "customers", 12, expectation_results=FAILING_EXPECTATIONS)  # 88.00
+        add_quality_result(session, acme, "invoices", 7)  # 93.00
+        fine = add_credential(session, 571, company="Fine Co")
+        add_quality_result(session, fine, "customers", 5)  # 95.00: the threshold itself is fine
+        add_quality_result(session, fine, "invoices", 0)
+
+        report = run_health_monitor(engine, SETTINGS)
+
+        assert sorted(report.conditions) == [
+            "data_quality_score:customers:integration:570",
+            "data_quality_score:invoices:integration:570",
+        ]
+        alert_message_, _digest = slack.snapshot()
+        text = message_text(alert_message_)
+        assert "MEDIUM" in text
+        assert "customers data-quality score 88.00% is below the 95% threshold" in text
+        assert "invoices data-quality score 93.00% is below the 95% threshold" in text
+        assert "Fine Co" not in text
+        # The three failing expectations with the most unexpected records, most first; text escaped for Slack.
+        assert (
+            "Fix the failing expectations with the most unexpected records: zip is 5 digits &lt;US&gt; (8 records), "
+            "city is filled (5 records), phone is filled (3 records)."
+        ) in text
+        assert "email looks like an address" not in text
+        page = "validations/servicetitan_customers/run/20261118T100000Z/abc.html"
+        assert f"<http://localhost:8080/servicetitan/data-docs/{page}|validation report>" in text
+        assert "424242" not in text  # record ids stay in the data docs
+        assert slack.webhook_url not in text
+        assert "password" not in text.lower()
+        (customers, invoices) = alerts(engine)
+        assert customers.details["numbers"] == {"score": 88.0, "threshold": 95.0, "records": 100, "invalid": 12}
+        assert (customers.severity, invoices.severity) == ("medium", "medium")
+
+    def test_the_latest_result_within_the_window_decides_and_resolves(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        acme = add_credential(session, 572)
+        add_quality_result(session, acme, "customers", 50, hours_ago=8)  # older than the 6-hour window
+        add_quality_result(session, acme, "customers", 20, hours_ago=2)
+        add_quality_result(session, acme, "customers", 1, hours_ago=3, data_docs_page=None)  # not the latest
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality_score:customers:integration:572"]
+        assert "80.00% is below" in message_text(slack.snapshot()[0])
+
+        add_quality_result(session, acme, "customers", 1, hours_ago=0.5)  # the next sync is fine again
+        assert run_health_monitor(engine, SETTINGS).conditions == []
+        resolved = message_text(slack.snapshot()[2])
+        assert "Resolved" in resolved
+        assert "customers:integration:572" in resolved
+        (alert,) = alerts(engine)
+        assert alert.state == "resolved"
+
+    def test_results_older_than_the_window_are_left_alone(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        add_quality_result(session, add_credential(session, 573), "invoices", 60, hours_ago=7)
+        assert run_health_monitor(engine, SETTINGS).conditions == []
+        wider = AlertSettings(quality_window_hours=12, api_sample_size=0)
+        assert run_health_monitor(engine, wider).conditions == ["data_quality_score:invoices:integration:573"]
+
+    def test_threshold_is_a_setting_and_a_missing_page_links_the_index(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        add_quality_result(session, add_credential(session, 574), "invoices", 2, data_docs_page=None)  # 98.00
+        assert run_health_monitor(engine, SETTINGS).conditions == []
+        stricter = AlertSettings(min_data_quality_score=99.5, api_sample_size=0, airflow_base_url="https://af.example/")
+        assert run_health_monitor(engine, stricter).conditions == ["data_quality_score:invoices:integration:574"]
+        text = message_text(slack.snapshot()[1])
+        assert "98.00% is below the 99.5% threshold" in text
+        assert "<https://af.example/servicetitan/data-docs/index.html|data docs (this validation" in text
+
+    def test_a_credential_silence_mutes_both_data_types(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        acme = add_credential(session, 575)
+        add_quality_result(session, acme, "customers", 20)
+        add_quality_result(session, acme, "invoices", 20)
+        silences.add_silence(session, silences.key_pattern(None, "integration:575"), timedelta(hours=1), "x", None)
+        session.commit()
+        run_health_monitor(engine, SETTINGS)
+        assert "ServiceTitan alert" not in json.dumps([m["text"] for m in slack.snapshot()])
+        assert [alert.pending_notification for alert in alerts(engine)] == ["firing", "firing"]

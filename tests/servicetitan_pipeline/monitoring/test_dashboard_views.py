@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.db.models import ServiceTitanMetricSnapshot
 from servicetitan_pipeline.monitoring.dashboard import load_dashboard, render_dashboard
-from tests.factories import make_credential, make_sync_log
+from tests.factories import make_credential, make_data_quality_result, make_sync_log
 
 DAY1 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)
@@ -34,15 +34,32 @@ def fixture(session: Session) -> tuple[Any, Any]:
         client_secret_expires_at=datetime.now(UTC) + timedelta(days=3),
     )
     bright = make_credential(company_name="Bright", connection_status="error")
+    acme_day1 = log(acme, "completed", DAY1, 10, 100, 2)
+    acme_day2 = log(acme, "completed", DAY2, 40, 200, 10)
     session.add_all(
         [
-            log(acme, "completed", DAY1, 10, 100, 2),
+            acme_day1,
             log(acme, "completed", DAY1 + timedelta(hours=1), 30, 100, 0),
             log(bright, "failed", DAY1 + timedelta(hours=2), 20, 50, 5),
-            log(acme, "completed", DAY2, 40, 200, 10),
+            acme_day2,
             log(acme, "running", DAY2 + timedelta(hours=1), 0, 0, 0),
         ]
     )
+    session.flush()
+    session.add_all(
+        [
+            # Day 1: 98 + 90 valid of 200 validated -> 94.00; day 2: 99 of 100 -> 99.00. Bright: never validated.
+            make_data_quality_result(
+                acme_day1, data_type="customers", total_records=100, invalid_records=2,
+                field_completeness={"name": 100.0, "zip": 80.0}, data_docs_page="validations/old-customers.html",
+            ),
+            make_data_quality_result(acme_day1, data_type="invoices", total_records=100, invalid_records=10),
+            make_data_quality_result(
+                acme_day2, data_type="customers", total_records=100, invalid_records=1,
+                field_completeness={"name": 99.5, "zip": 62.25}, data_docs_page="validations/customers run.html",
+            ),
+        ]
+    )  # fmt: skip
     session.commit()
     return acme, bright
 
@@ -80,7 +97,9 @@ def test_data_quality_view_failed_record_rate_per_credential_per_day(session: Se
     assert float(found[("Acme", DAY1.date())]["failed_record_rate_pct"]) == 1.0  # 2 of 200
     assert float(found[("Bright", DAY1.date())]["failed_record_rate_pct"]) == 10.0
     assert float(found[("Acme", DAY2.date())]["failed_record_rate_pct"]) == 5.0  # the running row is left out
-    assert all(r["expectations_score"] is None for r in found.values())
+    assert float(found[("Acme", DAY1.date())]["expectations_score"]) == 94.0  # (98 + 90) / 200
+    assert float(found[("Acme", DAY2.date())]["expectations_score"]) == 99.0
+    assert found[("Bright", DAY1.date())]["expectations_score"] is None
 
 
 def test_api_performance_view_per_hour(session: Session) -> None:
@@ -101,7 +120,7 @@ def test_api_performance_view_per_hour(session: Session) -> None:
 
 
 def test_dashboard_page_shows_the_real_numbers(session: Session) -> None:
-    fixture(session)
+    acme_tenant = fixture(session)[0].tenant_id
     now = DAY2 + timedelta(hours=5)
     html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
     for group in ("Sync health", "Credential health", "API performance", "Data quality"):
@@ -115,7 +134,40 @@ def test_dashboard_page_shows_the_real_numbers(session: Session) -> None:
     assert "Acme" in html
     assert "Bright" in html
     assert 'id="expectations-score"' in html
+    assert "placeholder" not in html
+    acme = f"Acme (integration, {acme_tenant})"
+    assert f"<title>11-18 {acme}: 94</title>" in html  # the score trend, per credential per day
+    assert f"<title>11-19 {acme}: 99</title>" in html
+    assert "Great Expectations score per credential per day" in html
     assert "<svg" in html
     assert "http://" not in html
     assert "https://" not in html
     assert 'href="static/dashboard.css"' in html
+
+
+def test_dashboard_completeness_table_shows_each_latest_validation(session: Session) -> None:
+    acme, _bright = fixture(session)
+    now = DAY2 + timedelta(hours=5)
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
+    customers = html[html.index("<caption>Customers:") :]
+    customers = customers[: customers.index("</table>")]
+    assert "<th>name</th><th>zip</th>" in customers
+    row = customers[customers.index(f"<td>Acme (integration, {acme.tenant_id})</td>") :]
+    assert row.startswith(f"<td>Acme (integration, {acme.tenant_id})</td><td>2026-11-19 10:00 UTC</td>")
+    # The latest result only (day 2): its score, counts, fields (62.25 % is marked low) and its own page.
+    assert "<td>99.00 %</td><td>100</td><td>1</td><td>99.50 %</td>" in row
+    assert '<td class="low" title="below 95 %"><strong>62.25 %</strong> ▼</td>' in row
+    assert 'href="/servicetitan/data-docs/validations/customers%20run.html"' in row
+    assert "old-customers" not in html
+    invoices = html[html.index("<caption>Invoices:") :]
+    assert '<td class="low" title="below 95 %"><strong>90.00 %</strong> ▼</td><td>100</td><td>10</td>' in invoices
+    assert 'href="/servicetitan/data-docs/index.html"' in html
+    assert "://" not in html  # nothing external
+
+
+def test_dashboard_without_validations_says_so(session: Session) -> None:
+    session.add(make_credential(company_name="Fresh"))
+    session.commit()
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7))  # type: ignore[arg-type]
+    assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
+    assert "Field completeness: no validation yet." in html

@@ -1,0 +1,12 @@
+-- Dashboard, the latest Great Expectations result of each credential and data type: its score, counts,
+-- field completeness and data-docs page. Served by ix_servicetitan_data_quality_results_credential_validated.
+SELECT c.company_name, c.environment, c.tenant_id,
+       r.data_type, r.validated_at, r.score, r.total_records, r.invalid_records,
+       r.field_completeness, r.data_docs_page
+FROM (
+    SELECT DISTINCT ON (credential_id, data_type) *
+    FROM servicetitan_data_quality_results
+    ORDER BY credential_id, data_type, validated_at DESC
+) AS r
+JOIN servicetitan_credentials AS c ON c.id = r.credential_id
+ORDER BY r.data_type, c.company_name, c.environment, c.tenant_id
