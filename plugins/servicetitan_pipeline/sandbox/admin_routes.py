@@ -2,7 +2,7 @@
 
 - ``GET /sandbox/health``: ``{"status": "ok"}``
 - ``GET /sandbox/tenants``: the tenants, their sizes and generations
-- ``GET /sandbox/tenants/{tenant}/summary``: counts and bad records, to compare a sync with
+- ``GET /sandbox/tenants/{tenant}/summary``: counts, bad records and data-quality faults, to compare a sync with
 - ``POST /sandbox/tenants/{tenant}/advance``: make the tenant's data change (a new generation)
 - ``GET /sandbox/requests`` (``?tenant=N`` to filter) and ``DELETE /sandbox/requests``: the request log
 """

@@ -3,6 +3,8 @@
 The collection answers the questions the endpoints ask (how many records, which version is current,
 is it active, when was it created and changed) from the timeline and seeded draws, and builds a
 record's JSON only when a page needs it: serving a page costs O(page size), whatever the total.
+A built record is then served as built, as a bad record (``bad_records.py``), or with one
+data-quality fault (``quality_faults.py``); never both, bad records win.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Protocol
 
 from servicetitan_pipeline.sandbox.bad_records import BadRecords
 from servicetitan_pipeline.sandbox.block_selection import BlockSelection
+from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
 from servicetitan_pipeline.sandbox.randomness import unit
 from servicetitan_pipeline.sandbox.record_ids import RecordIds
 from servicetitan_pipeline.sandbox.timeline import Timeline, Version
@@ -56,11 +59,13 @@ class RecordCollection:
         ids: RecordIds,
         activity: Activity,
         bad_records: BadRecords,
+        quality_faults: QualityFaults,
     ) -> None:
         self.name = name
         self.timeline = timeline
         self.ids = ids
         self.bad_records = bad_records
+        self.quality_faults = quality_faults
         self._key = key
         self._deactivation_rate = activity.deactivation_rate
         self.initially_inactive = BlockSelection((*key, "inactive"), activity.block_size, activity.per_block)
@@ -112,9 +117,9 @@ class RecordCollection:
         )
 
     def render(self, index: int, version: Version | None = None) -> dict[str, Any]:
-        """The record's JSON as served, bad if the fault profile says this record is bad."""
+        """The record's JSON as served: bad, or with a data-quality fault, if the fault profile says so."""
         if self._builder is None:
             raise RuntimeError(f"no builder attached to the {self.name} collection")
         record = self._builder.build(self.state(index, version))
         kind = self.bad_records.kind_of(index)
-        return self.bad_records.spoil(record, kind) if kind else record
+        return self.bad_records.spoil(record, kind) if kind else self.quality_faults.apply(record, index)

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from servicetitan_pipeline.sandbox.quality_faults import QUALITY_KIND_NAMES, QualityKind
+
 # ServiceTitan's documented limits and lifetimes (see the reference): tokens live 15 minutes, 60 calls
 # per second per tenant, pages of at most 5000 records.
 DEFAULT_TOKEN_LIFETIME_SECONDS = 900
@@ -49,11 +51,32 @@ class FaultProfile(_Strict):
     )
     drop_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of API calls cut mid-body")
     bad_record_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of records that break the schema")
+    quality_fault_rate: float = Field(
+        default=0.0, ge=0, le=1, description="fraction of the other records served with a data-quality fault"
+    )
+    quality_fault_kinds: tuple[QualityKind, ...] = Field(
+        default=tuple(QualityKind),
+        min_length=1,
+        description="the data-quality faults to serve (default: all); each applies to customers, invoices or both",
+    )
     invalid_credentials: bool = Field(default=False, description="the token endpoint refuses this tenant's client")
     revoked_app_key: bool = Field(default=False, description="API calls answer 403: the app key was revoked")
     retry_after_header: bool = Field(
         default=True, description="429 answers carry Retry-After (the title always says the wait)"
     )
+
+    @field_validator("quality_fault_kinds", mode="before")
+    @classmethod
+    def _known_quality_kinds(cls, value: Any) -> Any:
+        # Checked here so that the error lists every valid name, whichever collection it applies to.
+        if isinstance(value, list | tuple):
+            unknown = [repr(name) for name in value if not isinstance(name, str) or name not in QUALITY_KIND_NAMES]
+            if unknown:
+                raise ValueError(
+                    f"unknown quality fault kind {', '.join(unknown)}; valid kinds: {', '.join(QUALITY_KIND_NAMES)}"
+                )
+            return tuple(dict.fromkeys(value))  # repeated names mean nothing more
+        return value
 
     @model_validator(mode="after")
     def _call_faults_fit_in_one_draw(self) -> FaultProfile:

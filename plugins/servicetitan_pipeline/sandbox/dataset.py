@@ -6,6 +6,10 @@ Generation 0 is the tenant's history (``customers``/``invoices`` records over ``
 seeded choice of existing ones. The changes are stamped inside the advance call (a microsecond apart,
 from the moment it starts), as a real server would stamp them, or from an explicit ``at`` for
 reproducible runs.
+
+Records break in two separate ways, per the fault profile, both fixed by (seed, kind, index): bad
+records break the published schema (``bad_records.py``) and data-quality faults are well-formed but
+wrong in business terms (``quality_faults.py``); the summary lists both.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from typing import Any
 
 from servicetitan_pipeline.sandbox.bad_records import BadKind, BadRecords
 from servicetitan_pipeline.sandbox.collection import Activity, RecordCollection
-from servicetitan_pipeline.sandbox.config import TenantConfig
+from servicetitan_pipeline.sandbox.config import FaultProfile, TenantConfig
 from servicetitan_pipeline.sandbox.customers import CUSTOMER_ID_OFFSET, CustomerBuilder
 from servicetitan_pipeline.sandbox.export_feed import ExportTokens
 from servicetitan_pipeline.sandbox.invoices import INVOICE_ID_OFFSET, InvoiceBuilder
 from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, count_matching
+from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
 from servicetitan_pipeline.sandbox.record_ids import RecordIds
 from servicetitan_pipeline.sandbox.timeline import Timeline
 from servicetitan_pipeline.sandbox.timestamps import TICKS_PER_DAY, format_timestamp, now_ticks, ticks_from_datetime
@@ -56,13 +61,17 @@ class TenantDataset:
         history_end = ticks_from_datetime(tenant.history_end)
         history_start = history_end - tenant.history_days * TICKS_PER_DAY
         history = (history_start, history_end)
-        bad_rate = tenant.faults.bad_record_rate
+        faults = tenant.faults
         self.customers = _collection(
-            CUSTOMERS, seed, tenant.customers, history, bad_rate, CUSTOMER_ID_OFFSET, CUSTOMER_ACTIVITY, "balance"
+            CUSTOMERS, seed, tenant.customers, history, faults, CUSTOMER_ID_OFFSET, CUSTOMER_ACTIVITY, "balance"
         )
         self.invoices = _collection(
-            INVOICES, seed, tenant.invoices, history, bad_rate, INVOICE_ID_OFFSET, INVOICE_ACTIVITY, "total"
+            INVOICES, seed, tenant.invoices, history, faults, INVOICE_ID_OFFSET, INVOICE_ACTIVITY, "total"
         )
+        # References to a duplicate_id customer name the id it is served with, so that they still resolve.
+        customer_faults = self.customers.quality_faults
+        customer_faults.add_reference(("mergedToId",), customer_faults, self.customers.index_of)
+        self.invoices.quality_faults.add_reference(("customer", "id"), customer_faults, self.customers.index_of)
         customer_builder = CustomerBuilder(seed, self.customers)
         self.customers.attach_builder(customer_builder)
         self.invoices.attach_builder(InvoiceBuilder(seed, self.customers, customer_builder))
@@ -103,9 +112,11 @@ class TenantDataset:
         return AdvanceResult(generation=self.generation, started_at=start, ended_at=max(ends))
 
     def summary(self) -> dict[str, Any]:
-        """What tests compare a sync with: counts, and which records are bad."""
+        """What tests compare a sync with: counts, which records are bad, and which have quality faults."""
         customers_bad = self._bad_records(self.customers)
         invoices_bad = self._bad_records(self.invoices)
+        customers_faulty = self._quality_faults(self.customers)
+        invoices_faulty = self._quality_faults(self.invoices)
         return {
             "tenant_id": self.tenant_id,
             "generation": self.generation,
@@ -117,6 +128,11 @@ class TenantDataset:
                 "count": customers_bad["count"] + invoices_bad["count"],
                 CUSTOMERS: customers_bad,
                 INVOICES: invoices_bad,
+            },
+            "quality_faults": {
+                "count": customers_faulty["count"] + invoices_faulty["count"],
+                CUSTOMERS: customers_faulty,
+                INVOICES: invoices_faulty,
             },
         }
 
@@ -132,23 +148,40 @@ class TenantDataset:
             "by_kind": by_kind,
         }
 
+    @staticmethod
+    def _quality_faults(collection: RecordCollection) -> dict[str, Any]:
+        faults = collection.quality_faults
+        found = faults.among_first(collection.size)
+        return {
+            "count": len(found),
+            # Every kind that applies to the collection, enabled or not, so the shape never changes.
+            "by_kind": {kind.value: sum(1 for _, k in found if k is kind) for kind in faults.applicable},
+            # By index; ids as served (a duplicate_id record carries the id of the record before it).
+            "records": [{"id": faults.served_id(index), "kind": kind.value} for index, kind in found],
+        }
+
 
 def _collection(
     name: str,
     seed: int,
     count: int,
     history: tuple[int, int],
-    bad_record_rate: float,
+    faults: FaultProfile,
     id_offset: int,
     activity: Activity,
     money_field: str,  # the field a "bad money" record breaks
 ) -> RecordCollection:
     key = (seed, name)
+    ids = RecordIds(key, id_offset)
+    bad_records = BadRecords(key, faults.bad_record_rate, money_field)
     return RecordCollection(
         name=name,
         key=key,
         timeline=Timeline(key, count, *history),
-        ids=RecordIds(key, id_offset),
+        ids=ids,
         activity=activity,
-        bad_records=BadRecords(key, bad_record_rate, money_field),
+        bad_records=bad_records,
+        quality_faults=QualityFaults(
+            key, name, faults.quality_fault_rate, faults.quality_fault_kinds, bad_records, ids.id_of
+        ),
     )
