@@ -12,12 +12,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # AIRFLOW__DATABASE__SQL_ALCHEMY_CONN name servers) and exports it into the recipe's shell.
 LOCAL_ENV := eval "$$($(BIN)/servicetitan dev env --profile local)"
 
-.PHONY: help setup test lint typecheck unit demo run clean
+.PHONY: help setup test lint typecheck unit demo run bench clean
 
 help:
 	@echo "make demo   run the main job end to end on embedded defaults and print what happened"
 	@echo "make test   lint, type-check and run the whole test suite"
 	@echo "make run    start Airflow (UI on http://localhost:8080) with this project loaded"
+	@echo "make bench  run the benchmarks; figures printed and written to bench-results/*.json"
 	@echo "make setup  create .venv with the locked dependencies (done by the others)"
 
 setup: $(STAMP)
@@ -46,6 +47,9 @@ run: setup
 	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml && \
 	  echo "Airflow UI: http://localhost:$${AIRFLOW__API__PORT}  (log in as admin / admin; Ctrl-C stops)" && \
 	  exec $(BIN)/airflow standalone
+
+bench: setup
+	$(BIN)/python -m benchmarks
 
 clean:
 	-$(BIN)/servicetitan dev postgres stop

@@ -6,18 +6,22 @@ SELECT
     ledger.record_id AS id,
     i.customer_id,
     (i.customer_id IS NULL OR known.id IS NOT NULL) AS customer_exists,
-    i.raw ->> 'syncStatus' AS sync_status,
+    received."syncStatus" AS sync_status,
     i.invoice_date,
     i.due_date,
-    i.raw ->> 'subTotal' AS sub_total_text,
-    i.raw ->> 'salesTax' AS sales_tax_text,
-    i.raw ->> 'total' AS total_text,
-    i.raw ->> 'balance' AS balance_text,
+    received."subTotal" AS sub_total_text,
+    received."salesTax" AS sales_tax_text,
+    received.total AS total_text,
+    received.balance AS balance_text,
     i.total::float8 AS total,
     abs(i.total - (i.sub_total + i.sales_tax))::float8 AS total_difference
 FROM servicetitan_sync_loaded_records AS ledger
 JOIN servicetitan_sync_logs AS sync ON sync.id = ledger.sync_log_id
 JOIN servicetitan_invoices AS i ON i.credential_id = sync.credential_id AND i.id = ledger.record_id
 LEFT JOIN servicetitan_customers AS known ON known.credential_id = i.credential_id AND known.id = i.customer_id
+-- One pass over the raw record for all its fields (each ->> would read the whole record again).
+CROSS JOIN LATERAL jsonb_to_record(i.raw) AS received (
+    "syncStatus" text, "subTotal" text, "salesTax" text, total text, balance text
+)
 WHERE ledger.sync_log_id = %(sync_log_id)s AND ledger.resource = 'invoices'
 ORDER BY ledger.record_id

@@ -19,7 +19,7 @@ from pathlib import Path
 from servicetitan_pipeline.embedded_postgres import DEFAULT_PORT, EmbeddedPostgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ("local", "test")
+PROFILES = ("local", "test", "bench")
 
 
 @dataclass(frozen=True)

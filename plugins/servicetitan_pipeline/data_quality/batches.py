@@ -59,30 +59,23 @@ def read_chunks(
     the same chunk, so uniqueness is judged over the whole sync."""
     import pandas as pd
 
+    # A server-side cursor is planned for its first rows by default; all of them are read here.
+    conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     with conn.cursor(name=f"dq_{batch.data_type}_{sync_log_id.hex}") as cursor:
-        cursor.itersize = chunk_rows
         cursor.execute(load_sql(batch.select_sql), {"sync_log_id": sync_log_id})  # type: ignore[arg-type]
-        columns: list[str] | None = None
+        columns = [column.name for column in cursor.description or ()]
         carried: list[tuple[Any, ...]] = []
         while True:
-            rows = cursor.fetchmany(chunk_rows)
-            if columns is None:
-                columns = [column.name for column in cursor.description or ()]
+            rows = carried + cursor.fetchmany(max(chunk_rows - len(carried), 1))
             if not rows:
-                break
-            rows = carried + rows
-            # Hold back the trailing rows of the last id: the next fetch may hold more of them.
-            last_id = rows[-1][0]
-            cut = len(rows)
-            while cut > 0 and rows[cut - 1][0] == last_id:
-                cut -= 1
-            if cut == 0:
-                carried = rows
-                continue
-            carried = rows[cut:]
-            yield _frame(pd, rows[:cut], columns, batch)
-        if carried and columns is not None:
-            yield _frame(pd, carried, columns, batch)
+                return
+            # Rows of one id stay together: read on while the next row repeats the last id.
+            following = cursor.fetchone()
+            while following is not None and following[0] == rows[-1][0]:
+                rows.append(following)
+                following = cursor.fetchone()
+            carried = [following] if following is not None else []
+            yield _frame(pd, rows, columns, batch)
 
 
 def _frame(pd: Any, rows: list[tuple[Any, ...]], columns: list[str], batch: QualityBatch) -> pd.DataFrame:

@@ -23,9 +23,9 @@ def gx_project_dir() -> Path:
     return Path(airflow_home).expanduser().resolve() / "servicetitan_gx"
 
 
-def data_docs_dir() -> Path:
+def data_docs_dir(project_dir: Path | None = None) -> Path:
     """The static HTML site (``index.html`` at its root), as GX's file context lays it out."""
-    return gx_project_dir() / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
+    return (project_dir or gx_project_dir()) / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
 
 
 def data_docs_url(page: str | None = None, *, base_url: str = "") -> str:

@@ -56,6 +56,7 @@ def validate_pending_syncs(
         project = project or GreatExpectationsProject()
         with psycopg.connect(conninfo) as work:
             work.execute("SET TIME ZONE 'UTC'")
+            work.commit()
             for row in pending:
                 label = f"{row['company_name']} ({row['environment']}, tenant {row['tenant_id']})"
                 if not _try_lock(control, row["sync_log_id"]):
@@ -106,6 +107,7 @@ def _validate_sync(
             elapsed,
             report.total_records / elapsed if elapsed else 0.0,
         )
+    work.commit()  # ends the read (and its server-side cursor): the save below is a transaction of its own
     report.validation_seconds = time.monotonic() - started
     with work.transaction():
         work.execute(

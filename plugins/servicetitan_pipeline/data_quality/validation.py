@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from servicetitan_pipeline.data_quality.batches import QualityBatch
 from servicetitan_pipeline.data_quality.locations import DATA_DOCS_SITE, data_docs_dir, gx_project_dir
+from servicetitan_pipeline.data_quality.offline_docs import localize_data_docs
 from servicetitan_pipeline.data_quality.suites import SuiteFileError, load_suite_definition
 
 if TYPE_CHECKING:
@@ -197,19 +198,30 @@ class GreatExpectationsProject:
         )
         # The suite's own page too, once per process: the suite file may have changed since the last build.
         to_render: list[Any] = [key] if suite.name in self._suites_in_docs else [key, suite_key]
+        site = data_docs_dir(self.root)
         with self._locked():
             self._context.validation_results_store.set(key, result)
             self._context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=to_render)
-            self._suites_in_docs.add(suite.name)
             urls = self._context.get_docs_sites_urls(resource_identifier=key, site_name=DATA_DOCS_SITE)
-        url = urls[0].get("site_url") if urls else None
-        if not url:
-            return None
-        path = Path(unquote(url.removeprefix("file://")))
-        try:
-            return path.resolve().relative_to(data_docs_dir().resolve()).as_posix()
-        except ValueError:
-            return None
+            url = urls[0].get("site_url") if urls else None
+            page = _relative_page(site, url)
+            # GX's pages load their CSS and JS from CDNs; rewritten to vendored copies they work offline.
+            rewritten = ["index.html", *([page] if page else [])]
+            if suite.name not in self._suites_in_docs:
+                rewritten.append(f"expectations/{suite.name}.html")
+            localize_data_docs(site, rewritten)
+            self._suites_in_docs.add(suite.name)
+        return page
+
+
+def _relative_page(site: Path, url: str | None) -> str | None:
+    if not url:
+        return None
+    path = Path(unquote(url.removeprefix("file://")))
+    try:
+        return path.resolve().relative_to(site.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _plain(value: Any) -> Any:

@@ -161,6 +161,11 @@ def test_scores_are_exact_on_a_known_fixture(
     assert row.data_docs_page
     assert (data_docs_dir() / row.data_docs_page).is_file()
     assert (data_docs_dir() / "index.html").is_file()
+    # ... and works offline: its scripts and styles are the vendored copies, not CDN links.
+    page = (data_docs_dir() / row.data_docs_page).read_text()
+    assert "static/vendor/jquery-3.7.1/jquery.min.js" in page
+    assert "cdn.jsdelivr.net" not in page
+    assert "code.jquery.com" not in (data_docs_dir() / "index.html").read_text()
 
 
 def test_a_validated_sync_is_not_validated_again(
