@@ -200,6 +200,7 @@ def _counts_table(engine: sa.Engine, sandbox_url: str, tenant_ids: list[int]) ->
         for tenant_id in tenant_ids:
             summary = httpx.get(f"{sandbox_url}/sandbox/tenants/{tenant_id}/summary").json()
             bad = summary["bad_records"]
+            quality = summary.get("quality_faults", {})
             counts = conn.execute(
                 sa.text(
                     "SELECT (SELECT count(*) FROM servicetitan_customers WHERE credential_id = c.id),"
@@ -211,8 +212,10 @@ def _counts_table(engine: sa.Engine, sandbox_url: str, tenant_ids: list[int]) ->
             rows.append(
                 [
                     COMPANIES.get(tenant_id, tenant_id),
-                    f"{counts[0]} / {summary['customers']} ({bad['customers']['count']} bad)",
-                    f"{counts[1]} / {summary['invoices']} ({bad['invoices']['count']} bad)",
+                    f"{counts[0]} / {summary['customers']} ({bad['customers']['count']} bad, "
+                    f"{quality.get('customers', {}).get('count', 0)} wrong)",
+                    f"{counts[1]} / {summary['invoices']} ({bad['invoices']['count']} bad, "
+                    f"{quality.get('invoices', {}).get('count', 0)} wrong)",
                 ]
             )
     return format_table(["COMPANY", "CUSTOMERS loaded / in sandbox", "INVOICES loaded / in sandbox"], rows)

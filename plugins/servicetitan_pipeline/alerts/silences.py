@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.db.models import ServiceTitanAlertSilence
 
-RULES = ("repeated_failures", "credential_error", "secret_expiring", "stale_sync", "data_quality", "api_unreachable")
+RULES = (
+    "repeated_failures",
+    "credential_error",
+    "secret_expiring",
+    "stale_sync",
+    "data_quality",
+    "data_quality_score",
+    "api_unreachable",
+)
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 
 
