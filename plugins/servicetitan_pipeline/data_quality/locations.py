@@ -31,3 +31,9 @@ def data_docs_dir(project_dir: Path | None = None) -> Path:
 def data_docs_url(page: str | None = None, *, base_url: str = "") -> str:
     """The docs as served by the project's Airflow plugin; ``page`` is relative to the site root."""
     return f"{base_url.rstrip('/')}{DATA_DOCS_URL_PATH}/{page or 'index.html'}"
+
+
+def data_docs_retention_days() -> int:
+    """Validation results and their pages older than this are pruned: ``SERVICETITAN_DATA_DOCS_RETENTION_DAYS``
+    (default 30). Scores stay in the database; only the docs pages go."""
+    return int(os.environ.get("SERVICETITAN_DATA_DOCS_RETENTION_DAYS", "30"))

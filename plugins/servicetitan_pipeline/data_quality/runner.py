@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.data_quality.batches import BATCHES, DEFAULT_CHUNK_ROWS, read_chunks
+from servicetitan_pipeline.data_quality.locations import data_docs_retention_days
 from servicetitan_pipeline.data_quality.report import QualityReport
 from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
 from servicetitan_pipeline.db.engine import get_engine
@@ -54,6 +55,12 @@ def validate_pending_syncs(
             return []
         log.info("%d sync result(s) to validate", len(pending))
         project = project or GreatExpectationsProject()
+        if build_docs:
+            pruned = project.prune(data_docs_retention_days())
+            if pruned:
+                log.info(
+                    "pruned %d data-docs validation page(s) older than %d days", pruned, data_docs_retention_days()
+                )
         with psycopg.connect(conninfo) as work:
             work.execute("SET TIME ZONE 'UTC'")
             work.commit()

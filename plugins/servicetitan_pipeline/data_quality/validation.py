@@ -9,6 +9,7 @@ row lists, so a stored result stays small whatever the size of the sync.
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -185,6 +186,27 @@ class GreatExpectationsProject:
             filled=filled,
             data_docs_page=page,
         )
+
+    def prune(self, older_than_days: int) -> int:
+        """Delete stored validation results and their pages older than ``older_than_days``; the next
+        build's index lists only what is left. Returns how many results went. Without this the docs grow
+        by a page per sync and data type, and the index (one table of all of them) slows every build."""
+        cutoff = time.time() - older_than_days * 86_400
+        stores = (self.root / "gx" / "uncommitted" / "validations", data_docs_dir(self.root) / "validations")
+        removed = 0
+        with self._locked():
+            for store in stores:
+                if not store.is_dir():
+                    continue
+                for path in list(store.rglob("*")):
+                    if path.is_file() and path.suffix in (".json", ".html") and path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += path.suffix == ".json"
+                # Empty run folders left behind, deepest first.
+                for folder in sorted((p for p in store.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    if not any(folder.iterdir()):
+                        folder.rmdir()
+        return removed
 
     def _store_and_render(self, result: Any, suite: Any, run_id: Any, batch_id: str) -> str | None:
         from great_expectations.data_context.types.resource_identifiers import (

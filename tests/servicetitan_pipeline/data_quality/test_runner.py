@@ -243,3 +243,27 @@ def test_a_validation_that_breaks_keeps_the_records_queued(
     with clean_db.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_sync_loaded_records")).scalar_one() == 21
         assert conn.execute(sa.text("SELECT count(*) FROM servicetitan_data_quality_results")).scalar_one() == 0
+
+
+def test_old_validation_pages_are_pruned(tmp_path: Any) -> None:
+    import os
+    import time
+
+    from servicetitan_pipeline.data_quality.locations import data_docs_dir as site_of
+
+    project = GreatExpectationsProject.__new__(GreatExpectationsProject)  # prune needs only the folders
+    project.root = tmp_path
+    old_result = tmp_path / "gx/uncommitted/validations/servicetitan_invoices/old-run/20260101T000000Z/b.json"
+    old_page = site_of(tmp_path) / "validations/servicetitan_invoices/old-run/20260101T000000Z/b.html"
+    new_result = tmp_path / "gx/uncommitted/validations/servicetitan_invoices/new-run/20261122T000000Z/b.json"
+    for path in (old_result, old_page, new_result):
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+    forty_days_ago = time.time() - 40 * 86_400
+    for path in (old_result, old_page):
+        os.utime(path, (forty_days_ago, forty_days_ago))
+    assert project.prune(30) == 1
+    assert not old_result.exists()
+    assert not old_page.exists()
+    assert not old_page.parent.parent.exists()  # the emptied run folder went too
+    assert new_result.exists()
