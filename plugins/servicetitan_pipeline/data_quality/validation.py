@@ -9,6 +9,7 @@ row lists, so a stored result stays small whatever the size of the sync.
 from __future__ import annotations
 
 import fcntl
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,9 @@ from servicetitan_pipeline.data_quality.suites import SuiteFileError, load_suite
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# GX narrates its internals at INFO (registrations, config dumps); the task log keeps our own lines.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 DATASOURCE = "servicetitan_sync"
 BATCH_DEFINITION = "whole_sync"
@@ -81,6 +85,10 @@ class GreatExpectationsProject:
         self.root.mkdir(parents=True, exist_ok=True)
         with self._locked():
             self._context = gx.get_context(mode="file", project_root_dir=str(self.root))
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        # tqdm bars are noise in a task log; the runner logs records and rate itself.
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._suites: dict[str, Any] = {}
         self._batch_definitions: dict[str, Any] = {}
         self._suites_in_docs: set[str] = set()
