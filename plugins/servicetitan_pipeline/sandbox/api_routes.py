@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -105,8 +106,15 @@ def _export_endpoint(collection_name: str) -> Endpoint:
                     start = position
         if reader.errors:
             return validation_error(reader.errors)
-        page = export_page(collection, tokens, start, state.config.export_page_size)
-        return JSONResponse({"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.records})
+        key = (admitted.dataset.tenant_id, collection_name, admitted.dataset.generation, start)
+        body = state.page_cache.get(key)
+        if body is None:
+            page = export_page(collection, tokens, start, state.config.export_page_size)
+            body = msgspec.json.encode(
+                {"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.records}
+            )
+            state.page_cache.put(key, body)
+        return Response(body, media_type="application/json")
 
     return endpoint
 

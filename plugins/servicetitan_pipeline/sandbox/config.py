@@ -126,6 +126,8 @@ class SandboxConfig(_Strict):
     token_lifetime_seconds: int = Field(default=DEFAULT_TOKEN_LIFETIME_SECONDS, gt=0)
     rate_limit_per_second: int = Field(default=DEFAULT_RATE_LIMIT_PER_SECOND, gt=0)
     export_page_size: int = Field(default=DEFAULT_EXPORT_PAGE_SIZE, gt=0, le=MAX_PAGE_SIZE)
+    # Benchmarks: rendered export pages kept in memory (see page_cache.py); 0 = off.
+    page_cache_mb: int = Field(default=0, ge=0)
     tenants: list[TenantConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from servicetitan_pipeline.sandbox.auth import TokenIssuer
 from servicetitan_pipeline.sandbox.config import SandboxConfig
 from servicetitan_pipeline.sandbox.dataset import TenantDataset
 from servicetitan_pipeline.sandbox.faults import FaultInjector
+from servicetitan_pipeline.sandbox.page_cache import PageCache
 from servicetitan_pipeline.sandbox.rate_limit import SlidingWindowRateLimiter
 from servicetitan_pipeline.sandbox.request_log import RequestLog
 
@@ -21,3 +22,4 @@ class SandboxState:
         self.tokens = TokenIssuer(config)
         self.rate_limiter = SlidingWindowRateLimiter()
         self.request_log = RequestLog()
+        self.page_cache = PageCache(config.page_cache_mb * 1024 * 1024)
