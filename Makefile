@@ -12,13 +12,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # AIRFLOW__DATABASE__SQL_ALCHEMY_CONN name servers) and exports it into the recipe's shell.
 LOCAL_ENV := eval "$$($(BIN)/servicetitan dev env --profile local)"
 
-.PHONY: help setup test lint typecheck unit demo run bench clean
+.PHONY: help setup test lint typecheck unit demo run bench scale-out clean
 
 help:
 	@echo "make demo   run the main job end to end on embedded defaults and print what happened"
 	@echo "make test   lint, type-check and run the whole test suite"
 	@echo "make run    start Airflow (UI on http://localhost:8080) with this project loaded"
 	@echo "make bench  run the benchmarks; figures printed and written to bench-results/*.json"
+	@echo "make scale-out  the sync under CeleryExecutor (Redis, 2 workers) vs local, checked and timed"
 	@echo "make setup  create .venv with the locked dependencies (done by the others)"
 
 setup: $(STAMP)
@@ -50,6 +51,10 @@ run: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# Needs Redis on 127.0.0.1:6379 (uses db 7, flushed); all else it starts and stops itself.
+scale-out: setup
+	$(BIN)/python -m benchmarks.celery_scale_out
 
 clean:
 	-$(BIN)/servicetitan dev postgres stop

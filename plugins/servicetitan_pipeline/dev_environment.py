@@ -19,7 +19,7 @@ from pathlib import Path
 from servicetitan_pipeline.embedded_postgres import DEFAULT_PORT, EmbeddedPostgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ("local", "test", "bench")
+PROFILES = ("local", "test", "bench", "celery")
 
 
 @dataclass(frozen=True)
