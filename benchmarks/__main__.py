@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench-results"
-BENCHMARKS = {"data_quality": "benchmarks.data_quality_cost"}
+BENCHMARKS = {
+    "sync_throughput": "benchmarks.sync_throughput",
+    "data_quality": "benchmarks.data_quality_cost",
+    "monitoring_queries": "benchmarks.monitoring_queries",
+    "dag_parse": "benchmarks.dag_parse",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,6 @@ here knows none of their details."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import msgspec
 
 from servicetitan_pipeline.servicetitan.auth import AccessToken, token_provider_for
 from servicetitan_pipeline.servicetitan.circuit_breaker import breaker_for_tenant
@@ -205,7 +205,8 @@ class ServiceTitanClient:
                 with self._http.stream("GET", url, params=params, headers=headers) as response:
                     status = response.status_code
                     if status == 200:
-                        body = json.loads(b"".join(response.iter_bytes()))
+                        # msgspec parses a page several times faster than json, into the same dicts and lists.
+                        body = msgspec.json.decode(b"".join(response.iter_bytes()))
                     else:
                         response.read()
                         error = self._classify(response, endpoint)

@@ -25,6 +25,7 @@ from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, Missi
 from servicetitan_pipeline.sync.loader import PageLoader
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
+from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.progress import Progress
 from servicetitan_pipeline.sync.sync_log import SyncLogWriter
 from servicetitan_pipeline.sync.tables import TABLES, TableSpec
@@ -181,7 +182,7 @@ def _sync_resource(
     if checkpoint:
         log.info("%s %s: resuming from the stored export position", target.label, spec.resource.name)
     progress = Progress(target.label, spec.resource.name)
-    for page in client.export(spec.resource, ExportCursor(continue_from=checkpoint)):
+    for page in prefetched(client.export(spec.resource, ExportCursor(continue_from=checkpoint))):
         changed = loader.load(spec, page.records, page.checkpoint)
         outcome.processed += page.size
         outcome.successful += len(page.records)

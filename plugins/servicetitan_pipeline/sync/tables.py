@@ -6,10 +6,11 @@ strings and dates as ISO text; both go to PostgreSQL as text and are parsed ther
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from servicetitan_pipeline.servicetitan.resources import CUSTOMERS, INVOICES, Resource
 
@@ -59,7 +60,8 @@ class TableSpec:
         return ["credential_id", *(name for name, _ in self.columns), "raw"]
 
     def row(self, credential_id: str, record: dict[str, Any]) -> tuple[RowValue, ...]:
-        return (credential_id, *(extract(record) for _, extract in self.columns), json.dumps(record))
+        # msgspec writes the record back as JSON several times faster than json.dumps.
+        return (credential_id, *(extract(record) for _, extract in self.columns), msgspec.json.encode(record).decode())
 
 
 CUSTOMER_TABLE = TableSpec(

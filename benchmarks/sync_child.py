@@ -1,0 +1,112 @@
+"""One sync in a process of its own, so its time and peak memory are its own:
+``python -m benchmarks.sync_child ours|dlt BASE_URL TENANT CREDENTIAL_ID`` prints one JSON line."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CLIENT_ID, CLIENT_SECRET, APP_KEY = "bench-client", "bench-secret", "bench-app-key"
+
+
+def run_ours(base_url: str, tenant_id: int, credential_id: str) -> int:
+    from benchmarks.world import NullMetrics
+    from servicetitan_pipeline.db.engine import get_engine
+    from servicetitan_pipeline.servicetitan.client import Credentials, ServiceTitanClient
+    from servicetitan_pipeline.sync.runner import run_sync
+    from servicetitan_pipeline.sync.targets import SyncTarget
+
+    secrets = Credentials(tenant_id, "integration", CLIENT_ID, CLIENT_SECRET, APP_KEY, base_url=base_url)
+    target = SyncTarget(
+        credential_id=credential_id, label="bench", data_type="invoices", sync_type="manual", full_refresh=True
+    )
+    outcome = run_sync(
+        target,
+        engine=get_engine(),
+        make_client=lambda _credential, on_call: ServiceTitanClient(secrets, on_call=on_call),
+        metrics_backend=NullMetrics(),
+    )
+    return outcome.successful
+
+
+def run_dlt(base_url: str, tenant_id: int, database_url: str) -> int:
+    """dlt's rest_api source on the same export endpoint, as a dlt user would configure it: bearer token,
+    the app-key header, a paginator that follows continueFrom until hasMore is false, merge on id, and
+    nested objects kept as JSON (max_table_nesting=0, like this project's raw column)."""
+    import dlt
+    from dlt.sources.helpers.rest_client.paginators import BasePaginator
+    from dlt.sources.rest_api import rest_api_source
+
+    class ContinueFromPaginator(BasePaginator):
+        def __init__(self) -> None:
+            super().__init__()
+            self._cursor: str | None = None
+
+        def update_state(self, response: Any, data: Any = None) -> None:
+            body = response.json()
+            self._cursor = body.get("continueFrom")
+            self._has_next_page = bool(body.get("hasMore"))
+
+        def update_request(self, request: Any) -> None:
+            request.params = {**(request.params or {}), "from": self._cursor}
+
+    token = httpx.post(
+        f"{base_url}/connect/token",
+        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    ).json()["access_token"]
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": f"{base_url}/accounting/v2/tenant/{tenant_id}/",
+                "auth": {"type": "bearer", "token": token},
+                "headers": {"ST-App-Key": APP_KEY},
+                "paginator": ContinueFromPaginator(),
+            },
+            "resource_defaults": {"write_disposition": "merge", "primary_key": "id"},
+            "resources": [{"name": "invoices", "endpoint": {"path": "export/invoices", "data_selector": "data"}}],
+        },
+        max_table_nesting=0,
+    )
+    from sqlalchemy.engine import make_url
+
+    # dlt insists on a password; a trust-auth server (the embedded one) ignores it.
+    url = make_url(database_url)
+    database_url = url.set(password=url.password or "unused").render_as_string(hide_password=False)
+    pipeline = dlt.pipeline(
+        pipeline_name="servicetitan_bench",
+        destination=dlt.destinations.postgres(database_url),
+        dataset_name="dlt_bench",
+        pipelines_dir=str(Path(__file__).resolve().parents[1] / ".local" / "bench-dlt"),
+    )
+    info = pipeline.run(source, refresh="drop_sources")
+    info.raise_on_failed_jobs()
+    normalized = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    return int(normalized.row_counts.get("invoices", 0)) if normalized else 0
+
+
+def main() -> None:
+    kind, base_url, tenant, target = sys.argv[1:5]
+    # Libraries are imported before the clock starts: a worker has them loaded already.
+    if kind == "ours":
+        from servicetitan_pipeline.db.engine import get_engine
+        from servicetitan_pipeline.sync import runner  # noqa: F401
+
+        get_engine()
+    else:
+        import dlt  # noqa: F401
+        from dlt.sources.rest_api import rest_api_source  # noqa: F401
+    started = time.perf_counter()
+    records = run_ours(base_url, int(tenant), target) if kind == "ours" else run_dlt(base_url, int(tenant), target)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"kind": kind, "records": records, "seconds": seconds, "peak_rss_mb": peak_kb / 1024}))
+
+
+if __name__ == "__main__":
+    main()

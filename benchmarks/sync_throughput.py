@@ -1,0 +1,220 @@
+"""Sync throughput of invoices, side by side: this project's sync, a dlt pipeline, and the PostgreSQL floor.
+
+One run, one sandbox (a process of its own, no added latency, pages cached after a warm-up pass so the
+sandbox's page building is not what is measured), one PostgreSQL:
+- ours: ``run_sync`` of the invoices, full refresh, in a process of its own (time and peak memory);
+- dlt: dlt's rest_api source on the same export endpoint, merge on id, into the same PostgreSQL;
+- floor: COPY of the same rows, already fetched and rendered (a file on disk), into a table like ours.
+Goals (issue #7): ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import yaml
+from psycopg import sql
+
+from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
+from benchmarks.world import prepare_bench_environment
+from servicetitan_pipeline.db.engine import session_scope
+from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.sync.tables import INVOICE_TABLE
+
+TENANT_ID = 6001
+PAGE_SIZE = 5000
+BYTES_PER_INVOICE = 5000  # about 4.4 kB as JSON; the cache needs a little more
+
+
+def run(records: int = 100_000, small: int | None = None) -> dict[str, Any]:
+    small = small or max(records // 10, PAGE_SIZE)
+    engine = prepare_bench_environment()
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    credential_id = _credential(engine)
+    results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
+    rows = []
+    for size in (small, records):
+        with _Sandbox(size) as base_url, tempfile.TemporaryDirectory() as scratch:
+            fetch_seconds = _warm_up(base_url, Path(scratch) / "rows.copy", conninfo, credential_id)
+            floor = _floor(conninfo, Path(scratch) / "rows.copy")
+            ours = _child("ours", base_url, credential_id)
+            dlt = _child("dlt", base_url, conninfo)
+        figures = {
+            "records": size,
+            "first_fetch_seconds": round(fetch_seconds, 1),
+            "ours": ours,
+            "dlt": dlt,
+            "floor_seconds": round(floor, 2),
+            "ours_records_per_second": round(size / ours["seconds"]),
+            "dlt_records_per_second": round(size / dlt["seconds"]),
+            "floor_records_per_second": round(size / floor),
+            "ours_vs_dlt": round(dlt["seconds"] / ours["seconds"], 2),
+            "ours_vs_floor": round(floor / ours["seconds"], 3),
+        }
+        results["sizes"][str(size)] = figures
+        rows += [
+            [
+                f"{size:,}: ours (records/s)",
+                f"{figures['ours_records_per_second']:,}",
+                f"peak {ours['peak_rss_mb']:.0f} MB",
+            ],
+            [
+                f"{size:,}: dlt (records/s)",
+                f"{figures['dlt_records_per_second']:,}",
+                f"peak {dlt['peak_rss_mb']:.0f} MB",
+            ],
+            [f"{size:,}: PostgreSQL floor, COPY (records/s)", f"{figures['floor_records_per_second']:,}", ""],
+            [f"{size:,}: ours / dlt", f"{figures['ours_vs_dlt']}x", "goal >= 3x"],
+            [f"{size:,}: ours / floor", f"{figures['ours_vs_floor']}", "goal >= 0.5"],
+        ]
+    memory_ratio = (
+        results["sizes"][str(records)]["ours"]["peak_rss_mb"] / results["sizes"][str(small)]["ours"]["peak_rss_mb"]
+    )
+    results["memory_ratio_large_vs_small"] = round(memory_ratio, 3)
+    rows.append([f"peak memory {records:,} / {small:,}", f"{memory_ratio:.2f}", "goal <= 1.3"])
+    results["rows"] = rows
+    return results
+
+
+def _credential(engine: Any) -> str:
+    credential = ServiceTitanCredential(
+        company_name="Bench",
+        company_id=uuid.uuid4(),
+        environment="integration",
+        tenant_id=TENANT_ID,
+        airflow_conn_id=f"bench_{TENANT_ID}",
+    )
+    with session_scope(engine) as session:
+        session.add(credential)
+        session.flush()
+        return str(credential.id)
+
+
+class _Sandbox:
+    """The sandbox as a process of its own, so it never competes with the client for the GIL."""
+
+    def __init__(self, invoices: int) -> None:
+        self.invoices = invoices
+
+    def __enter__(self) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        config = {
+            "export_page_size": PAGE_SIZE,
+            "rate_limit_per_second": 10_000,
+            "page_cache_mb": self.invoices * BYTES_PER_INVOICE // 1_000_000 + 64,
+            "tenants": [
+                {
+                    "tenant_id": TENANT_ID,
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "app_key": APP_KEY,
+                    "customers": 100,
+                    "invoices": self.invoices,
+                }
+            ],
+        }
+        self._config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+        yaml.safe_dump(config, self._config)
+        self._config.close()
+        servicetitan = Path(sys.executable).parent / "servicetitan"
+        self._process = subprocess.Popen(
+            [str(servicetitan), "sandbox", "--port", str(port), "--config", self._config.name],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base_url}/sandbox/health", timeout=1).raise_for_status()
+                return base_url
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self._process.kill()
+        raise RuntimeError("the sandbox did not start within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=30)
+        os.unlink(self._config.name)
+
+
+def _warm_up(base_url: str, copy_file: Path, conninfo: str, credential_id: str) -> float:
+    """Fetch every page once (the sandbox caches them) and keep the rows as COPY text for the floor."""
+    token = httpx.post(
+        f"{base_url}/connect/token",
+        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "ST-App-Key": APP_KEY}
+    started = time.perf_counter()
+    with psycopg.connect(conninfo) as conn, copy_file.open("wb") as out, httpx.Client(timeout=600) as http:
+        conn.execute("CREATE TEMP TABLE rendered (LIKE servicetitan_invoices INCLUDING DEFAULTS)")
+        position = None
+        while True:
+            params: dict[str, str] = {"from": position} if position else {}
+            page = http.get(
+                f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
+            ).json()
+            # Rendered by psycopg's own COPY of the rows the sync would write, written out as COPY text.
+            conn.execute("TRUNCATE rendered")
+            with conn.cursor().copy(_copy_sql("rendered", "FROM STDIN")) as copy:
+                for record in page["data"]:
+                    copy.write_row(INVOICE_TABLE.row(credential_id, record))
+            with conn.cursor().copy(_copy_sql("rendered", "TO STDOUT")) as copy:
+                for chunk in copy:
+                    out.write(chunk)
+            if not page["hasMore"]:
+                break
+            position = page["continueFrom"]
+    return time.perf_counter() - started
+
+
+def _copy_sql(table: str, direction: str) -> sql.Composed:
+    columns = sql.SQL(", ").join(map(sql.Identifier, INVOICE_TABLE.column_names))
+    return sql.SQL("COPY {} ({}) " + direction).format(sql.Identifier(table), columns)
+
+
+def _floor(conninfo: str, copy_file: Path) -> float:
+    """COPY of the already rendered rows into a fresh table shaped like ours (primary key included)."""
+    with psycopg.connect(conninfo) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_floor_invoices")
+        conn.execute("CREATE TABLE bench_floor_invoices (LIKE servicetitan_invoices INCLUDING ALL)")
+        conn.commit()
+        started = time.perf_counter()
+        with (
+            conn.cursor().copy(_copy_sql("bench_floor_invoices", "FROM STDIN")) as copy,
+            copy_file.open("rb") as rendered,
+        ):
+            while block := rendered.read(1 << 20):
+                copy.write(block)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_floor_invoices")
+        conn.commit()
+    return seconds
+
+
+def _child(kind: str, base_url: str, target: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sync_child", kind, base_url, str(TENANT_ID), target],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the {kind} sync failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
