@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,7 @@ import yaml
 from psycopg import sql
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
-from benchmarks.world import prepare_bench_environment
-from servicetitan_pipeline.db.engine import session_scope
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from benchmarks.world import create_credential, prepare_bench_environment
 from servicetitan_pipeline.sync.tables import INVOICE_TABLE
 
 TENANT_ID = 6001
@@ -41,7 +38,7 @@ def run(records: int = 100_000, small: int | None = None) -> dict[str, Any]:
     small = small or max(records // 10, PAGE_SIZE)
     engine = prepare_bench_environment()
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    credential_id = _credential(engine)
+    credential_id = str(create_credential(engine, TENANT_ID).id)
     results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
     rows = []
     for size in (small, records):
@@ -85,20 +82,6 @@ def run(records: int = 100_000, small: int | None = None) -> dict[str, Any]:
     rows.append([f"peak memory {records:,} / {small:,}", f"{memory_ratio:.2f}", "goal <= 1.3"])
     results["rows"] = rows
     return results
-
-
-def _credential(engine: Any) -> str:
-    credential = ServiceTitanCredential(
-        company_name="Bench",
-        company_id=uuid.uuid4(),
-        environment="integration",
-        tenant_id=TENANT_ID,
-        airflow_conn_id=f"bench_{TENANT_ID}",
-    )
-    with session_scope(engine) as session:
-        session.add(credential)
-        session.flush()
-        return str(credential.id)
 
 
 class _Sandbox:

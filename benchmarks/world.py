@@ -62,6 +62,23 @@ class BenchTenant:
         return make
 
 
+def create_credential(engine: Engine, tenant_id: int) -> ServiceTitanCredential:
+    """A credential row for a sandbox tenant (no Airflow connection: benchmarks build clients directly)."""
+    credential = ServiceTitanCredential(
+        id=uuid.uuid4(),
+        company_id=uuid.uuid4(),
+        company_name=f"Bench {tenant_id}",
+        environment="integration",
+        tenant_id=tenant_id,
+        airflow_conn_id=f"bench_{tenant_id}",
+    )
+    with session_scope(engine) as session:
+        session.add(credential)
+        session.flush()
+        session.expunge(credential)
+    return credential
+
+
 def start_tenant(
     engine: Engine, *, tenant_id: int, customers: int, invoices: int, page_size: int, **faults: Any
 ) -> BenchTenant:
@@ -81,18 +98,7 @@ def start_tenant(
         ],
     }
     server = SandboxServer(parse_config(config)).start()
-    credential = ServiceTitanCredential(
-        id=uuid.uuid4(),
-        company_id=uuid.uuid4(),
-        company_name=f"Bench {tenant_id}",
-        environment="integration",
-        tenant_id=tenant_id,
-        airflow_conn_id=f"bench_{tenant_id}",
-    )
-    with session_scope(engine) as session:
-        session.add(credential)
-        session.flush()
-        session.expunge(credential)
+    credential = create_credential(engine, tenant_id)
     secrets = Credentials(
         tenant_id=tenant_id,
         environment="integration",
