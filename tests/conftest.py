@@ -18,6 +18,8 @@ TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 pytest_plugins = ["tests.sync_world"]
 
 PROJECT_TABLES = (
+    "servicetitan_data_quality_daily",
+    "servicetitan_sync_log_daily",
     "servicetitan_data_quality_results",
     "servicetitan_sync_loaded_records",
     "servicetitan_metric_snapshots",

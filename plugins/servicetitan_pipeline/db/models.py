@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -487,3 +487,77 @@ class ServiceTitanDataQualityResult(Base):
     validation_seconds: Mapped[float] = mapped_column(sa.Float, nullable=False)
     # The validation's page inside the data-docs site, relative to the site root; NULL if docs failed.
     data_docs_page: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ServiceTitanSyncLogDaily(Base):
+    """Finished sync-log rows rolled up per UTC day (of started_at), credential, sync type, data type and status.
+
+    The maintenance DAG adds rows older than the retention age here and deletes them from
+    ``servicetitan_sync_logs`` in the same transaction; the dashboard's views read both. Every processing
+    time is kept (``processing_seconds``) so that the views' percentiles stay exact after the roll-up.
+    """
+
+    __tablename__ = "servicetitan_sync_log_daily"
+    __table_args__ = (
+        sa.CheckConstraint("sync_type IN ('manual', 'scheduled')", name="sync_type"),
+        sa.CheckConstraint("data_type IN ('invoices', 'customers', 'both')", name="data_type"),
+        sa.CheckConstraint("status IN ('completed', 'failed')", name="status"),
+        sa.CheckConstraint("sync_count > 0", name="sync_count_positive"),
+        sa.CheckConstraint("timed_sync_count >= 0 AND timed_sync_count <= sync_count", name="timed_within_syncs"),
+        sa.CheckConstraint(
+            "records_processed >= 0 AND records_successful >= 0 AND records_failed >= 0",
+            name="records_non_negative",
+        ),
+        sa.CheckConstraint("cardinality(processing_seconds) = timed_sync_count", name="one_time_per_timed_sync"),
+        # The ON DELETE CASCADE lookup and a credential's long-range history.
+        sa.Index("ix_servicetitan_sync_log_daily_credential_day", "credential_id", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    sync_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    data_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    sync_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    records_processed: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+    records_successful: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+    records_failed: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+    # Syncs with a processing time (a finished row may lack one), their total and the longest.
+    timed_sync_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    total_processing_seconds: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+    max_processing_seconds: Mapped[int | None] = mapped_column(sa.Integer)
+    processing_seconds: Mapped[list[int]] = mapped_column(
+        sa.ARRAY(sa.Integer), nullable=False, server_default=sa.text("'{}'::integer[]")
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+class ServiceTitanDataQualityDaily(Base):
+    """Data-quality results rolled up per UTC day (of validated_at), credential and data type.
+
+    Results are deleted with their sync log (ON DELETE CASCADE), so the retention keeps here what the
+    dashboard's score trend reads: validations, validated records and valid records.
+    """
+
+    __tablename__ = "servicetitan_data_quality_daily"
+    __table_args__ = (
+        sa.CheckConstraint("validations > 0", name="validations_positive"),
+        sa.CheckConstraint("valid_records >= 0 AND valid_records <= validated_records", name="valid_within_validated"),
+        sa.Index("ix_servicetitan_data_quality_daily_credential_day", "credential_id", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    validations: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    validated_records: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    valid_records: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )

@@ -90,6 +90,26 @@ def test_dashboard_views_created_by_0004_and_dropped_by_its_downgrade(empty_sche
     assert "servicetitan_metric_snapshots" in _tables(empty_schema)
 
 
+def _view_definition(engine: Engine, view: str) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("SELECT pg_get_viewdef(CAST(:v AS regclass))"), {"v": view}).scalar_one())
+
+
+def test_0006_adds_the_daily_aggregates_to_two_views_and_its_downgrade_restores_them(empty_schema: Engine) -> None:
+    migrate.upgrade(empty_schema, "0005")
+    before = {view: _view_definition(empty_schema, view) for view in DASHBOARD_VIEWS}
+    migrate.upgrade(empty_schema, "0006")
+    assert {"servicetitan_sync_log_daily", "servicetitan_data_quality_daily"} <= _tables(empty_schema)
+    after = {view: _view_definition(empty_schema, view) for view in DASHBOARD_VIEWS}
+    changed = {view for view in DASHBOARD_VIEWS if after[view] != before[view]}
+    assert changed == {"servicetitan_dashboard_sync_daily", "servicetitan_dashboard_data_quality"}
+    for view in changed:
+        assert "servicetitan_sync_log_daily" in after[view]
+    migrate.downgrade(empty_schema, "0005")
+    assert {view: _view_definition(empty_schema, view) for view in DASHBOARD_VIEWS} == before
+    assert "servicetitan_sync_log_daily" not in _tables(empty_schema)
+
+
 def test_upgrade_is_idempotent(empty_schema: Engine) -> None:
     migrate.upgrade(empty_schema)
     before = _snapshot(empty_schema)
