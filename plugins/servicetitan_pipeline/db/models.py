@@ -201,6 +201,15 @@ class ServiceTitanSyncLog(Base):
             "started_at",
             postgresql_where=sa.text("status = 'running'"),
         ),
+        # Monitoring: last failure of each credential (dashboard credential health), one probe each (0007).
+        sa.Index(
+            "ix_servicetitan_sync_logs_last_failure",
+            "credential_id",
+            sa.text("started_at DESC"),
+            postgresql_where=sa.text("status = 'failed'"),
+        ),
+        # Dashboard: the day views filtered by UTC day (0007).
+        sa.Index("ix_servicetitan_sync_logs_started_day", sa.text("((started_at AT TIME ZONE 'UTC')::date)")),
         # Digest of the last hours and log retention: time-range scans over all rows.
         sa.Index("ix_servicetitan_sync_logs_started_at", "started_at"),
     )
@@ -461,6 +470,10 @@ class ServiceTitanDataQualityResult(Base):
     __table_args__ = (
         sa.UniqueConstraint("sync_log_id", "data_type", name="uq_servicetitan_data_quality_results_sync_data_type"),
         sa.Index("ix_servicetitan_data_quality_results_credential_validated", "credential_id", "validated_at"),
+        # Dashboard: the data-quality view filtered by UTC day (0007).
+        sa.Index(
+            "ix_servicetitan_data_quality_results_validated_day", sa.text("((validated_at AT TIME ZONE 'UTC')::date)")
+        ),
         sa.CheckConstraint("valid_records + invalid_records = total_records", name="counts_add_up"),
         sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
     )

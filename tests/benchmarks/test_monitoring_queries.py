@@ -1,0 +1,43 @@
+"""The monitoring-queries benchmark at tiny sizes: it fills both databases and times every check (no timing
+is asserted: speed is reported, never tested)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from benchmarks import monitoring_queries
+
+
+def test_times_every_check_on_both_sync_logs(clean_db: Engine) -> None:
+    result = monitoring_queries.run(
+        1_000, small=100, credentials=30, repeats=1, engine=clean_db, keep_large_database=False
+    )
+
+    assert (result["small_rows"], result["large_rows"]) == (100, 1_000)
+    assert set(result["checks"]) == set(monitoring_queries.checks())
+    assert {"rule repeated_failures", "rule stale_sync", "rule api_unreachable"} <= set(result["checks"])
+    for figures in result["checks"].values():
+        assert figures["small_ms"] > 0
+        assert figures["large_ms"] > 0
+    assert len(result["rows"]) == len(result["checks"]) + 2
+    assert result["fill_seconds"] is not None
+    with clean_db.connect() as conn:
+        left = conn.execute(sa.text("SELECT count(*) FROM pg_database WHERE datname LIKE '%monitoring_1000'"))
+        assert left.scalar_one() == 0  # the large database was dropped
+
+
+def test_the_generated_data_gives_each_check_something_to_find(clean_db: Engine) -> None:
+    import psycopg
+
+    from servicetitan_pipeline.alerts.rules import repeated_failures, stale_syncs
+    from servicetitan_pipeline.alerts.settings import AlertSettings
+
+    sizes = monitoring_queries.Sizes(credentials=30, base=200, large=200)
+    monitoring_queries._fill_base(clean_db, sizes)
+    with psycopg.connect(monitoring_queries._conninfo(clean_db), autocommit=True) as conn:
+        assert len(repeated_failures(conn, AlertSettings())) >= 2
+        assert len(stale_syncs(conn, AlertSettings())) >= 1
+        running = conn.execute("SELECT count(*) FROM servicetitan_sync_logs WHERE status = 'running'").fetchone()
+        assert running is not None
+        assert running[0] >= 1
