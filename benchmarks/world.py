@@ -15,22 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.engine import get_engine, session_scope
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanCredential, project_table_names
 from servicetitan_pipeline.sandbox import SandboxServer
 from servicetitan_pipeline.sandbox.config import parse_config
 from servicetitan_pipeline.servicetitan.client import CallReport, Credentials, ServiceTitanClient
-
-PROJECT_TABLES = (
-    "servicetitan_data_quality_results",
-    "servicetitan_sync_loaded_records",
-    "servicetitan_metric_snapshots",
-    "servicetitan_alerts",
-    "servicetitan_sync_checkpoints",
-    "servicetitan_invoices",
-    "servicetitan_customers",
-    "servicetitan_sync_logs",
-    "servicetitan_credentials",
-)
 
 
 class NullMetrics:
@@ -45,7 +33,7 @@ def prepare_bench_environment() -> Engine:
     DevEnvironment("bench").prepare()
     engine = get_engine()
     with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(PROJECT_TABLES)} CASCADE"))
+        conn.execute(sa.text(f"TRUNCATE {', '.join(project_table_names())} CASCADE"))
     return engine
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicetitan_pipeline.db.models import project_table_names
 from servicetitan_pipeline.dev_environment import DevEnvironment
 
 # Module level on purpose: Airflow reads its configuration when first imported.
@@ -17,20 +18,7 @@ TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 
 pytest_plugins = ["tests.sync_world"]
 
-PROJECT_TABLES = (
-    "servicetitan_data_quality_daily",
-    "servicetitan_sync_log_daily",
-    "servicetitan_data_quality_results",
-    "servicetitan_sync_loaded_records",
-    "servicetitan_metric_snapshots",
-    "servicetitan_alert_silences",
-    "servicetitan_alerts",
-    "servicetitan_sync_checkpoints",
-    "servicetitan_invoices",
-    "servicetitan_customers",
-    "servicetitan_sync_logs",
-    "servicetitan_credentials",
-)
+PROJECT_TABLES = tuple(project_table_names())
 
 
 @pytest.fixture(scope="session")
