@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 
 
 @dataclass(frozen=True)
@@ -22,21 +24,7 @@ class AlertSettings:
     @classmethod
     def from_variables(cls) -> AlertSettings:
         """Each field may be overridden by the Airflow Variable ``servicetitan_alert_<field>``."""
-        from airflow.sdk import Variable
-
-        values: dict[str, object] = {}
-        for field in fields(cls):
-            raw = Variable.get(f"servicetitan_alert_{field.name}", default=None)
-            if raw is None:
-                continue
-            kind = type(getattr(cls, field.name))
-            try:
-                values[field.name] = kind(raw)
-            except ValueError:
-                raise ValueError(
-                    f"Airflow Variable servicetitan_alert_{field.name}={raw!r} is not a {kind.__name__}"
-                ) from None
-        return cls(**values)  # type: ignore[arg-type]
+        return settings_from_variables(cls, "servicetitan_alert_")
 
     @property
     def dashboard_url(self) -> str:

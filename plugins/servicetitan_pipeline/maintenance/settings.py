@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 
 
 @dataclass(frozen=True)
@@ -14,17 +16,5 @@ class RetentionSettings:
 
     @classmethod
     def from_variables(cls) -> RetentionSettings:
-        """Each field may be overridden by the Airflow Variable ``servicetitan_retention_<field>``."""
-        from airflow.sdk import Variable
-
-        values: dict[str, int] = {}
-        for field in fields(cls):
-            name = f"servicetitan_retention_{field.name}"
-            raw = Variable.get(name, default=None)
-            if raw is None:
-                continue
-            try:
-                values[field.name] = int(raw)
-            except ValueError:
-                raise ValueError(f"Airflow Variable {name}={raw!r} is not a whole number of days") from None
-        return cls(**values)
+        """Each field may be overridden by the Airflow Variable ``servicetitan_retention_<field>`` (days)."""
+        return settings_from_variables(cls, "servicetitan_retention_")

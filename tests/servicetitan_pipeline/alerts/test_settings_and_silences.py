@@ -34,7 +34,7 @@ def test_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_bad_variable_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_ALERT_FAILURE_THRESHOLD", "three")
-    with pytest.raises(ValueError, match="servicetitan_alert_failure_threshold='three' is not a int"):
+    with pytest.raises(ValueError, match="servicetitan_alert_failure_threshold='three' is not a whole number"):
         AlertSettings.from_variables()
 
 
