@@ -24,6 +24,7 @@ import httpx
 import psycopg
 import yaml
 from psycopg import sql
+from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
@@ -34,10 +35,13 @@ PAGE_SIZE = 5000
 BYTES_PER_INVOICE = 5000  # about 4.4 kB as JSON; the cache needs a little more
 
 
-def run(records: int = 100_000, small: int | None = None, dlt_max: int | None = None) -> dict[str, Any]:
-    """``dlt_max``: run the dlt pipeline only at sizes up to this (it is the slowest of the three)."""
+def run(
+    records: int = 100_000, small: int | None = None, dlt_max: int | None = None, engine: Engine | None = None
+) -> dict[str, Any]:
+    """``dlt_max``: run the dlt pipeline only at sizes up to this (it is the slowest of the three).
+    ``engine``: the project database to use as it is (tests); by default the bench profile's, emptied."""
     small = small or max(records // 10, PAGE_SIZE)
-    engine = prepare_bench_environment()
+    engine = engine or prepare_bench_environment()
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     credential_id = str(create_credential(engine, TENANT_ID).id)
     results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
