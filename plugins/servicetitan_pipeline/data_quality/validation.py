@@ -108,7 +108,10 @@ class GreatExpectationsProject:
             import great_expectations as gx
 
             definition = load_suite_definition(name)
-            suite = gx.ExpectationSuite(**definition)
+            try:
+                suite = gx.ExpectationSuite(**definition)
+            except Exception as exc:  # GX raises pydantic and its own errors alike
+                raise SuiteFileError(f"expectations/{name}.json: Great Expectations refused it: {exc}") from None
             # GX logs and skips an expectation it cannot read; a suite must never lose one silently.
             if len(suite.expectations) != len(definition["expectations"]):
                 raise SuiteFileError(
