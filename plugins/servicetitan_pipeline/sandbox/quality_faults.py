@@ -4,7 +4,8 @@ Unlike bad records (``bad_records.py``), these pass the client's structural chec
 (``servicetitan.records``), get loaded, and are left for the data-quality suites to catch: a
 duplicated id, a customer type or invoice sync status outside the known ones, a blank name or
 address, money with a third decimal, a total that is not subTotal + salesTax, a due date before the
-invoice date, an invoice naming no customer of the tenant, a missing invoice date. (``unknown_type``
+invoice date, an invoice naming no customer of the tenant or none at all, a missing invoice date,
+due date or total (the specs make ``customer``, ``dueDate`` and ``total`` nullable). (``unknown_type``
 breaks the OpenAPI enum of customer types: schema drift, which is what that suite checks.)
 
 Each record is clean, bad, or has exactly one quality fault: bad records win. Which records are
@@ -47,13 +48,18 @@ class QualityKind(StrEnum):
     DUPLICATE_ID = "duplicate_id"  # served with the id of the record just before it (index - 1)
     UNKNOWN_TYPE = "unknown_type"  # customer "type": "Industrial"
     BLANK_NAME = "blank_name"  # customer "name": ""
-    MISSING_ADDRESS = "missing_address"  # customer address street, city and zip ""
+    MISSING_ADDRESS = "missing_address"  # customer address street, city, state and zip ""
     UNKNOWN_SYNC_STATUS = "unknown_sync_status"  # invoice "syncStatus": "Archived"
-    SUB_CENT_MONEY = "sub_cent_money"  # invoice balance with three decimals: "12.50" -> "12.505"
+    # Invoice subTotal, salesTax, total and balance with a third decimal: "12.50" -> "12.505". Each
+    # rounds up by half a cent, so the total still matches subTotal + salesTax within a cent.
+    SUB_CENT_MONEY = "sub_cent_money"
     TOTAL_MISMATCH = "total_mismatch"  # invoice total = subTotal + salesTax + 1.00
     DUE_BEFORE_INVOICE = "due_before_invoice"  # invoice dueDate 3 days before invoiceDate
     UNKNOWN_CUSTOMER = "unknown_customer"  # invoice customer.id names no customer of the tenant
     MISSING_INVOICE_DATE = "missing_invoice_date"  # invoice "invoiceDate": null
+    MISSING_CUSTOMER = "missing_customer"  # invoice "customer": null
+    MISSING_DUE_DATE = "missing_due_date"  # invoice "dueDate": null
+    MISSING_TOTAL = "missing_total"  # invoice "total": null
 
     @property
     def applies_to(self) -> frozenset[str]:
@@ -72,6 +78,17 @@ _APPLIES_TO = {
     QualityKind.DUE_BEFORE_INVOICE: frozenset({INVOICES}),
     QualityKind.UNKNOWN_CUSTOMER: frozenset({INVOICES}),
     QualityKind.MISSING_INVOICE_DATE: frozenset({INVOICES}),
+    QualityKind.MISSING_CUSTOMER: frozenset({INVOICES}),
+    QualityKind.MISSING_DUE_DATE: frozenset({INVOICES}),
+    QualityKind.MISSING_TOTAL: frozenset({INVOICES}),
+}
+_MONEY_FIELDS = ("subTotal", "salesTax", "total", "balance")
+# The faults that only empty one field, and its name.
+_NULLED_FIELD = {
+    QualityKind.MISSING_INVOICE_DATE: "invoiceDate",
+    QualityKind.MISSING_CUSTOMER: "customer",
+    QualityKind.MISSING_DUE_DATE: "dueDate",
+    QualityKind.MISSING_TOTAL: "total",
 }
 QUALITY_KIND_NAMES = tuple(kind.value for kind in QualityKind)
 
@@ -161,11 +178,12 @@ class QualityFaults:
         elif kind is QualityKind.BLANK_NAME:
             record["name"] = ""
         elif kind is QualityKind.MISSING_ADDRESS:
-            record["address"] = {**record["address"], "street": "", "city": "", "zip": ""}
+            record["address"] = {**record["address"], "street": "", "city": "", "state": "", "zip": ""}
         elif kind is QualityKind.UNKNOWN_SYNC_STATUS:
             record["syncStatus"] = UNKNOWN_SYNC_STATUS
         elif kind is QualityKind.SUB_CENT_MONEY:
-            record["balance"] = f"{record['balance']}5"
+            for money in _MONEY_FIELDS:
+                record[money] = f"{record[money]}5"
         elif kind is QualityKind.TOTAL_MISMATCH:
             total = Decimal(record["subTotal"]) + Decimal(record["salesTax"]) + TOTAL_MISMATCH
             record["total"] = f"{total:.2f}"
@@ -176,7 +194,7 @@ class QualityFaults:
         elif kind is QualityKind.UNKNOWN_CUSTOMER:
             record["customer"] = {**record["customer"], "id": UNKNOWN_CUSTOMER_ID_OFFSET + index}
         else:
-            record["invoiceDate"] = None
+            record[_NULLED_FIELD[kind]] = None
         return record
 
     def among_first(self, count: int) -> list[tuple[int, QualityKind]]:

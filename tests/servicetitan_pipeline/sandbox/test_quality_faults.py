@@ -32,7 +32,10 @@ INVOICE_KINDS = {
     "total_mismatch",
     "due_before_invoice",
     "unknown_customer",
+    "missing_customer",
     "missing_invoice_date",
+    "missing_due_date",
+    "missing_total",
 }
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
 EVERYTHING = {"customers": {"active": "Any"}, "invoices": {"activeState": "All"}}
@@ -73,19 +76,25 @@ def customer_checks(customer: dict[str, Any]) -> dict[str, bool]:
     return {
         "unknown_type": customer["type"] not in ("Residential", "Commercial"),
         "blank_name": not customer["name"].strip(),
-        "missing_address": not (address["street"] and address["city"] and address["zip"]),
+        "missing_address": not (address["street"] and address["city"] and address["state"] and address["zip"]),
     }
 
 
 def invoice_checks(invoice: dict[str, Any], customer_ids: set[int]) -> dict[str, bool]:
-    invoice_date = invoice["invoiceDate"]
+    invoice_date, due_date, customer = invoice["invoiceDate"], invoice["dueDate"], invoice["customer"]
+    money = [invoice[f] for f in ("subTotal", "salesTax", "total", "balance") if invoice[f] is not None]
+    total = invoice["total"]
     return {
         "unknown_sync_status": invoice["syncStatus"] not in ("Pending", "Posted", "Exported"),
-        "sub_cent_money": not all(TWO_DECIMALS.match(invoice[f]) for f in ("subTotal", "salesTax", "total", "balance")),
-        "total_mismatch": Decimal(invoice["subTotal"]) + Decimal(invoice["salesTax"]) != Decimal(invoice["total"]),
-        "due_before_invoice": invoice_date is not None and invoice["dueDate"] < invoice_date,
-        "unknown_customer": invoice["customer"]["id"] not in customer_ids,
+        "sub_cent_money": not all(TWO_DECIMALS.match(value) for value in money),
+        "total_mismatch": total is not None
+        and abs(Decimal(invoice["subTotal"]) + Decimal(invoice["salesTax"]) - Decimal(total)) > Decimal("0.01"),
+        "due_before_invoice": None not in (invoice_date, due_date) and due_date < invoice_date,
+        "unknown_customer": customer is not None and customer["id"] not in customer_ids,
+        "missing_customer": customer is None,
         "missing_invoice_date": invoice_date is None,
+        "missing_due_date": due_date is None,
+        "missing_total": total is None,
     }
 
 
@@ -162,21 +171,24 @@ def test_each_fault_changes_what_it_says_and_nothing_else(
                 assert record == expected
                 continue
             changed = {field for field in record if record[field] != expected[field]}
-            assert changed == {FIELD_OF[fault]}, (fault, changed)
+            assert changed == FIELDS_OF[fault], (fault, changed)
             check_fault(fault, index, record, expected, clean_records[kind])
 
 
-FIELD_OF = {
-    "duplicate_id": "id",
-    "unknown_type": "type",
-    "blank_name": "name",
-    "missing_address": "address",
-    "unknown_sync_status": "syncStatus",
-    "sub_cent_money": "balance",
-    "total_mismatch": "total",
-    "due_before_invoice": "dueDate",
-    "unknown_customer": "customer",
-    "missing_invoice_date": "invoiceDate",
+FIELDS_OF = {
+    "duplicate_id": {"id"},
+    "unknown_type": {"type"},
+    "blank_name": {"name"},
+    "missing_address": {"address"},
+    "unknown_sync_status": {"syncStatus"},
+    "sub_cent_money": {"subTotal", "salesTax", "total", "balance"},
+    "total_mismatch": {"total"},
+    "due_before_invoice": {"dueDate"},
+    "unknown_customer": {"customer"},
+    "missing_customer": {"customer"},
+    "missing_invoice_date": {"invoiceDate"},
+    "missing_due_date": {"dueDate"},
+    "missing_total": {"total"},
 }
 
 
@@ -206,15 +218,14 @@ def check_fault(
     elif fault == "blank_name":
         assert record["name"] == ""
     elif fault == "missing_address":
-        blank = {"street": "", "city": "", "zip": ""}
+        blank = {"street": "", "city": "", "state": "", "zip": ""}
         assert record["address"] == {**clean["address"], **blank}
-        assert record["address"]["state"]
         assert record["address"]["country"]
     elif fault == "unknown_sync_status":
         assert record["syncStatus"] == "Archived"
     elif fault == "sub_cent_money":
-        assert record["balance"] == clean["balance"] + "5"
-        assert Decimal(record["subTotal"]) + Decimal(record["salesTax"]) == Decimal(record["total"])
+        for money in ("subTotal", "salesTax", "total", "balance"):
+            assert record[money] == clean[money] + "5"
     elif fault == "total_mismatch":
         assert Decimal(record["total"]) == Decimal(record["subTotal"]) + Decimal(record["salesTax"]) + 1
         assert TWO_DECIMALS.match(record["total"])
@@ -225,8 +236,9 @@ def check_fault(
     elif fault == "unknown_customer":
         assert record["customer"] == {**clean["customer"], "id": 99_000_000 + index}
     else:
-        assert fault == "missing_invoice_date"
-        assert record["invoiceDate"] is None
+        nulled = {"missing_customer", "missing_invoice_date", "missing_due_date", "missing_total"}
+        assert fault in nulled
+        assert record[next(iter(FIELDS_OF[fault]))] is None
 
 
 def test_the_same_seed_serves_the_same_faults(start_sandbox: StartSandbox, faulty_records: Records) -> None:
