@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import psycopg
 import yaml
 from psycopg import sql
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
+from servicetitan_pipeline.servicetitan.records import INVOICE
 from servicetitan_pipeline.sync.tables import INVOICE_TABLE
 
 TENANT_ID = 6001
@@ -94,6 +96,12 @@ def run(
     return results
 
 
+class _ExportPage(msgspec.Struct, rename="camel"):
+    data: list[msgspec.Raw]
+    has_more: bool
+    continue_from: str | None = None
+
+
 class _Sandbox:
     """The sandbox as a process of its own, so it never competes with the client for the GIL."""
 
@@ -158,20 +166,24 @@ def _warm_up(base_url: str, copy_file: Path, conninfo: str, credential_id: str) 
         position = None
         while True:
             params: dict[str, str] = {"from": position} if position else {}
-            page = http.get(
-                f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
-            ).json()
+            page = msgspec.json.decode(
+                http.get(
+                    f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
+                ).content,
+                type=_ExportPage,
+            )
             # Rendered by psycopg's own COPY of the rows the sync would write, written out as COPY text.
+            records, _ = INVOICE.split("invoices", "id", page.data)
             conn.execute("TRUNCATE rendered")
             with conn.cursor().copy(_copy_sql("rendered", "FROM STDIN")) as copy:
-                for record in page["data"]:
+                for record in records:
                     copy.write_row(INVOICE_TABLE.row(credential_id, record))
             with conn.cursor().copy(_copy_sql("rendered", "TO STDOUT")) as copy:
                 for chunk in copy:
                     out.write(chunk)
-            if not page["hasMore"]:
+            if not page.has_more:
                 break
-            position = page["continueFrom"]
+            position = page.continue_from
     return time.perf_counter() - started
 
 

@@ -29,11 +29,14 @@ from servicetitan_pipeline.servicetitan.errors import (
 from servicetitan_pipeline.servicetitan.hosts import ServiceTitanHosts
 from servicetitan_pipeline.servicetitan.paginators import DEFAULT_MAX_PAGES
 from servicetitan_pipeline.servicetitan.rate_limiter import limiter_for_tenant
-from servicetitan_pipeline.servicetitan.records import BadRecord
+from servicetitan_pipeline.servicetitan.records import BadRecord, Record
 from servicetitan_pipeline.servicetitan.resources import Resource
 from servicetitan_pipeline.servicetitan.retry import RetryPolicy
 
 Cursor = ExportCursor | ModifiedSinceCursor
+# A page's top level, its values left undecoded: records are decoded one by one into their model.
+_PAGE_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _WAIT_IN_TITLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
 
 
@@ -82,7 +85,7 @@ class CallReport:
 class Page:
     resource: Resource
     number: int
-    records: list[dict[str, Any]]
+    records: list[Record]
     bad_records: list[BadRecord]
     has_more: bool
     # Where to resume after this page once its rows are committed (export endpoints).
@@ -163,14 +166,17 @@ class ServiceTitanClient:
         params: dict[str, str] | None = paginator.first_params()
         number = 0
         while params is not None:
-            body = self._get(url, endpoint, {**fixed, **params})
+            keys = self._get(url, endpoint, {**fixed, **params})
             number += 1
-            data = body.get("data")
-            if not isinstance(data, list):
+            # Everything but the records is small: decoded as it is, for the paginator and the cursor.
+            body: dict[str, Any] = {key: msgspec.json.decode(value) for key, value in keys.items() if key != "data"}
+            data = _records_of(keys.get("data"))
+            if data is None:
                 raise FatalRequestError(
                     f"{self.credentials.label}: {endpoint} answered without a data list", endpoint=endpoint
                 )
-            records, bad = _split_records(resource, data)
+            body["data"] = data
+            records, bad = resource.record_model.split(resource.name, resource.primary_key, data)
             params = paginator.next_params(body)
             yield Page(
                 resource=resource,
@@ -181,7 +187,8 @@ class ServiceTitanClient:
                 checkpoint=cursor.checkpoint(body),
             )
 
-    def _get(self, url: str, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+    def _get(self, url: str, endpoint: str, params: dict[str, str]) -> dict[str, msgspec.Raw]:
+        """The page's top-level keys, values undecoded; retried as the error says."""
         attempt = 0
         renewed_after_401 = False
         while True:
@@ -195,7 +202,7 @@ class ServiceTitanClient:
             self._limiter.acquire()
             started = time.perf_counter()
             status: int | None = None
-            body: dict[str, Any] | None = None
+            body: dict[str, msgspec.Raw] | None = None
             error: ServiceTitanError | None = None
             try:
                 token = self._tokens.token(self._http)
@@ -205,8 +212,7 @@ class ServiceTitanClient:
                 with self._http.stream("GET", url, params=params, headers=headers) as response:
                     status = response.status_code
                     if status == 200:
-                        # msgspec parses a page several times faster than json, into the same dicts and lists.
-                        body = msgspec.json.decode(b"".join(response.iter_bytes()))
+                        body = _PAGE_KEYS.decode(b"".join(response.iter_bytes()))
                     else:
                         response.read()
                         error = self._classify(response, endpoint)
@@ -217,7 +223,13 @@ class ServiceTitanClient:
                     f"{self.credentials.label}: {endpoint}: connection failed ({type(exc).__name__})",
                     endpoint=endpoint,
                 )
-            except ValueError:
+            except msgspec.ValidationError:
+                error = FatalRequestError(
+                    f"{self.credentials.label}: {endpoint} answered JSON that is not an object",
+                    status=status,
+                    endpoint=endpoint,
+                )
+            except ValueError:  # msgspec.DecodeError included
                 error = TransientError(
                     f"{self.credentials.label}: {endpoint} answered a body that is not JSON (cut short?)",
                     status=status,
@@ -227,11 +239,10 @@ class ServiceTitanClient:
                 error = exc
             self._report(endpoint, status, started, attempt, error)
 
-            if error is None and isinstance(body, dict):
+            if error is None and body is not None:
                 self._breaker.record_success()
                 return body
-            if error is None:
-                error = FatalRequestError(f"{self.credentials.label}: {endpoint} answered JSON that is not an object")
+            assert error is not None
             if isinstance(error, TransientError):
                 self._breaker.record_failure()
             if status == 401 and not renewed_after_401:
@@ -295,18 +306,14 @@ class ServiceTitanClient:
         )
 
 
-def _split_records(resource: Resource, data: list[Any]) -> tuple[list[dict[str, Any]], list[BadRecord]]:
-    model = resource.record_model
-    good: list[dict[str, Any]] = []
-    bad: list[BadRecord] = []
-    for record in data:
-        problems = model.problems(record)
-        if problems:
-            record_id = record.get(resource.primary_key) if isinstance(record, dict) else None
-            bad.append(BadRecord(resource.name, record_id, problems))
-        else:
-            good.append(record)
-    return good, bad
+def _records_of(data: msgspec.Raw | None) -> list[msgspec.Raw] | None:
+    """The page's records, each still undecoded; None when ``data`` is missing or not a list."""
+    if data is None:
+        return None
+    try:
+        return _RECORD_LIST.decode(data)
+    except msgspec.ValidationError:
+        return None
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:

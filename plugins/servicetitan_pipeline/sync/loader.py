@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from servicetitan_pipeline.servicetitan.records import Record
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.tables import TableSpec
 
@@ -24,7 +25,7 @@ class PageLoader:
         self._conn.execute("SET TIME ZONE 'UTC'")
         self._conn.commit()
 
-    def load(self, spec: TableSpec, records: list[dict[str, Any]], checkpoint: str | None) -> int:
+    def load(self, spec: TableSpec, records: list[Record], checkpoint: str | None) -> int:
         """Upsert ``records``; returns how many rows changed (new or different)."""
         with self._conn.transaction():
             changed = 0

@@ -1,47 +1,38 @@
 """Where each resource lands: its table, staging table, upsert SQL, and how a record becomes a row.
 
-Typed columns hold what users query; ``raw`` keeps the record as received. Money arrives as decimal
-strings and dates as ISO text; both go to PostgreSQL as text and are parsed there, once.
+Typed columns hold what users query, read from the record's checked fields (its model's struct, see
+``servicetitan.records``); ``raw`` keeps the record as received, its JSON text passed through untouched
+rather than encoded again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
-import msgspec
-
+from servicetitan_pipeline.servicetitan.records import Record
 from servicetitan_pipeline.servicetitan.resources import CUSTOMERS, INVOICES, Resource
 
-RowValue = str | int | bool | None
-Extractor = Callable[[dict[str, Any]], RowValue]
-
-
-def _get(key: str) -> Extractor:
-    return lambda record: record.get(key)
+RowValue = str | int | float | bool | datetime | None
+Extractor = Callable[[Any], RowValue]
 
 
 def _nested(outer: str, key: str) -> Extractor:
-    def extract(record: dict[str, Any]) -> RowValue:
-        value = record.get(outer)
-        return value.get(key) if isinstance(value, dict) else None
+    get_outer = attrgetter(outer)
+
+    def extract(fields: Any) -> RowValue:
+        value = get_outer(fields)
+        return None if value is None else getattr(value, key)  # type: ignore[no-any-return]
 
     return extract
 
 
-def _text(key: str) -> Extractor:
-    def extract(record: dict[str, Any]) -> RowValue:
-        value = record.get(key)
-        return None if value is None else str(value)
-
-    return extract
-
-
-def _modified_on(record: dict[str, Any]) -> RowValue:
+def _modified_on(fields: Any) -> RowValue:
     # modifiedOn may be null on invoices; creation is then the last change.
-    value = record.get("modifiedOn") or record.get("createdOn")
-    return None if value is None else str(value)
+    return fields.modifiedOn or fields.createdOn  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -59,9 +50,9 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return ["credential_id", *(name for name, _ in self.columns), "raw"]
 
-    def row(self, credential_id: str, record: dict[str, Any]) -> tuple[RowValue, ...]:
-        # msgspec writes the record back as JSON several times faster than json.dumps.
-        return (credential_id, *(extract(record) for _, extract in self.columns), msgspec.json.encode(record).decode())
+    def row(self, credential_id: str, record: Record) -> tuple[RowValue, ...]:
+        fields = record.fields
+        return (credential_id, *(extract(fields) for _, extract in self.columns), record.json_text)
 
 
 CUSTOMER_TABLE = TableSpec(
@@ -69,16 +60,16 @@ CUSTOMER_TABLE = TableSpec(
     table="servicetitan_customers",
     upsert_sql="upsert_customers",
     columns=(
-        ("id", _get("id")),
-        ("name", _get("name")),
-        ("customer_type", _text("type")),
-        ("active", _get("active")),
-        ("balance", _text("balance")),
-        ("merged_to_id", _get("mergedToId")),
+        ("id", attrgetter("id")),
+        ("name", attrgetter("name")),
+        ("customer_type", attrgetter("type")),
+        ("active", attrgetter("active")),
+        ("balance", attrgetter("balance")),
+        ("merged_to_id", attrgetter("mergedToId")),
         ("city", _nested("address", "city")),
         ("state", _nested("address", "state")),
         ("zip", _nested("address", "zip")),
-        ("created_on", _get("createdOn")),
+        ("created_on", attrgetter("createdOn")),
         ("modified_on", _modified_on),
     ),
 )
@@ -88,17 +79,17 @@ INVOICE_TABLE = TableSpec(
     table="servicetitan_invoices",
     upsert_sql="upsert_invoices",
     columns=(
-        ("id", _get("id")),
+        ("id", attrgetter("id")),
         ("customer_id", _nested("customer", "id")),
-        ("reference_number", _get("referenceNumber")),
-        ("active", _get("active")),
-        ("invoice_date", _get("invoiceDate")),
-        ("due_date", _get("dueDate")),
-        ("sub_total", _get("subTotal")),
-        ("sales_tax", _get("salesTax")),
-        ("total", _get("total")),
-        ("balance", _get("balance")),
-        ("created_on", _get("createdOn")),
+        ("reference_number", attrgetter("referenceNumber")),
+        ("active", attrgetter("active")),
+        ("invoice_date", attrgetter("invoiceDate")),
+        ("due_date", attrgetter("dueDate")),
+        ("sub_total", attrgetter("subTotal")),
+        ("sales_tax", attrgetter("salesTax")),
+        ("total", attrgetter("total")),
+        ("balance", attrgetter("balance")),
+        ("created_on", attrgetter("createdOn")),
         ("modified_on", _modified_on),
     ),
 )

@@ -95,7 +95,7 @@ def summary(server: SandboxServer) -> dict[str, Any]:
 
 
 def all_ids(pages: Iterator[Any]) -> list[int]:
-    return [record["id"] for page in pages for record in page.records]
+    return [record.fields.id for page in pages for record in page.records]
 
 
 class TestReading:
@@ -104,7 +104,7 @@ class TestReading:
         with make_client(server) as client:
             for resource in (CUSTOMERS, INVOICES):
                 pages = list(client.export(resource))
-                ids = [record["id"] for page in pages for record in page.records]
+                ids = [record.fields.id for page in pages for record in page.records]
                 assert len(ids) == len(set(ids)) == summary(server)[resource.name]
                 assert len(pages) > 1
                 assert [page.has_more for page in pages] == [True] * (len(pages) - 1) + [False]
@@ -129,7 +129,7 @@ class TestReading:
             httpx.post(f"{server.base_url}/sandbox/tenants/{TENANT}/advance", json=change).raise_for_status()
             changed = all_ids(client.export(INVOICES, ExportCursor(continue_from=stored)))
         assert len(changed) == 12
-        assert len(set(changed) - {r["id"] for p in pages for r in p.records}) == 7
+        assert len(set(changed) - {r.fields.id for p in pages for r in p.records}) == 7
 
     def test_resume_from_a_stored_continue_from(self, start_sandbox: Callable[..., SandboxServer]) -> None:
         server = start_sandbox()
@@ -142,7 +142,7 @@ class TestReading:
             checkpoint = first_two[-1].checkpoint
         with make_client(server) as fresh_client:  # a new worker, a new process's client
             rest = all_ids(fresh_client.export(INVOICES, ExportCursor(continue_from=checkpoint)))
-        before = [r["id"] for p in first_two for r in p.records]
+        before = [r.fields.id for p in first_two for r in p.records]
         assert set(before).isdisjoint(rest)
         assert len(before) + len(rest) == summary(server)["invoices"]
 
@@ -199,7 +199,7 @@ class TestAuth:
             pages = client.export(INVOICES)
             first = next(pages)
             time.sleep(1.2)
-            rest = [record["id"] for page in pages for record in page.records]
+            rest = [record.fields.id for page in pages for record in page.records]
         assert len(first.records) + len(rest) == summary(server)["invoices"]
         assert [c.status for c in calls].count(401) == 1
         assert client._tokens.fetch_count == 2
