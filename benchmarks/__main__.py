@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench-results"
 BENCHMARKS = {
@@ -23,12 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     parser.add_argument("--records", type=int, help="records per benchmark (default: each benchmark's own)")
+    parser.add_argument("--profile", action="store_true", help="profile where the time goes (sync_throughput)")
     args = parser.parse_args(argv)
     RESULTS_DIR.mkdir(exist_ok=True)
     for name in args.names or list(BENCHMARKS):
         module = importlib.import_module(BENCHMARKS[name])
         print(f"== {name}: {(module.__doc__ or name).splitlines()[0]}", flush=True)
-        result = module.run(**({"records": args.records} if args.records else {}))
+        options: dict[str, Any] = {"records": args.records} if args.records else {}
+        if args.profile and "profile" in inspect.signature(module.run).parameters:
+            options["profile"] = True
+        result = module.run(**options)
         result["machine"] = {"python": platform.python_version(), "cpu_count": _cpus(), "platform": platform.platform()}
         result["finished_at"] = datetime.now(UTC).isoformat()
         width = max(len(row[0]) for row in result["rows"])

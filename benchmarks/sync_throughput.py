@@ -6,6 +6,8 @@ sandbox's page building is not what is measured), one PostgreSQL:
 - dlt: dlt's rest_api source on the same export endpoint, merge on id, into the same PostgreSQL;
 - floor: COPY of the same rows, already fetched and rendered (a file on disk), into a table like ours.
 Goals (issue #7): ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
+``profile=True`` runs our sync of the large size once more under py-spy: the hottest functions are printed,
+and the profile is written to ``bench-results/sync_profile.speedscope.json`` (open it with speedscope).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,27 +36,36 @@ from servicetitan_pipeline.servicetitan.records import INVOICE
 from servicetitan_pipeline.sync.tables import INVOICE_TABLE
 
 TENANT_ID = 6001
+PROFILE_FILE = Path(__file__).resolve().parents[1] / "bench-results" / "sync_profile.speedscope.json"
 PAGE_SIZE = 5000
 BYTES_PER_INVOICE = 5000  # about 4.4 kB as JSON; the cache needs a little more
 
 
 def run(
-    records: int = 100_000, small: int | None = None, dlt_max: int | None = None, engine: Engine | None = None
+    records: int = 1_000_000,
+    small: int | None = None,
+    dlt_max: int | None = None,
+    engine: Engine | None = None,
+    profile: bool = False,
 ) -> dict[str, Any]:
-    """``dlt_max``: run the dlt pipeline only at sizes up to this (it is the slowest of the three).
-    ``engine``: the project database to use as it is (tests); by default the bench profile's, emptied."""
+    """``records``: the large size (the small one is a tenth). ``dlt_max``: run the dlt pipeline only at
+    sizes up to this (it is the slowest of the three). ``engine``: the project database to use as it is
+    (tests); by default the bench profile's, emptied."""
     small = small or max(records // 10, PAGE_SIZE)
     engine = engine or prepare_bench_environment()
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     credential_id = str(create_credential(engine, TENANT_ID).id)
     results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
     rows = []
+    hottest: list[tuple[str, float]] = []
     for size in (small, records):
         with _Sandbox(size) as base_url, tempfile.TemporaryDirectory() as scratch:
             fetch_seconds = _warm_up(base_url, Path(scratch) / "rows.copy", conninfo, credential_id)
             floor = _floor(conninfo, Path(scratch) / "rows.copy")
             ours = _child("ours", base_url, credential_id)
             dlt = _child("dlt", base_url, conninfo) if dlt_max is None or size <= dlt_max else None
+            if profile and size == records:
+                hottest = _profile_ours(base_url, credential_id)
         figures: dict[str, Any] = {
             "records": size,
             "first_fetch_seconds": round(fetch_seconds, 1),
@@ -92,6 +104,9 @@ def run(
     )
     results["memory_ratio_large_vs_small"] = round(memory_ratio, 3)
     rows.append([f"peak memory {records:,} / {small:,}", f"{memory_ratio:.2f}", "goal <= 1.3"])
+    if profile:
+        results["profile"] = {"speedscope": str(PROFILE_FILE), "hottest": hottest}
+        rows += [[f"profile: {name}", f"{share:.1%}", "of our sync's samples"] for name, share in hottest]
     results["rows"] = rows
     return results
 
@@ -212,9 +227,32 @@ def _floor(conninfo: str, copy_file: Path) -> float:
     return seconds
 
 
-def _child(kind: str, base_url: str, target: str) -> dict[str, Any]:
+def _profile_ours(base_url: str, credential_id: str) -> list[tuple[str, float]]:
+    """Our sync again, sampled by py-spy (all threads): a speedscope profile, and the functions most
+    samples were in."""
+    PROFILE_FILE.parent.mkdir(exist_ok=True)
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    sampler = [py_spy, "record", "--format", "speedscope", "--output", str(PROFILE_FILE), "--"]
+    _child("ours", base_url, credential_id, wrapper=sampler)
+    return hottest_functions(json.loads(PROFILE_FILE.read_text()))
+
+
+def hottest_functions(speedscope: dict[str, Any], top: int = 8) -> list[tuple[str, float]]:
+    """The innermost frames with the largest share of the samples of all threads, and their shares."""
+    frames = speedscope["shared"]["frames"]
+    samples: Counter[str] = Counter()
+    for thread in speedscope["profiles"]:
+        for stack, weight in zip(thread["samples"], thread["weights"], strict=True):
+            if stack:
+                frame = frames[stack[-1]]
+                samples[f"{frame['name']} ({Path(frame.get('file') or '?').name}:{frame.get('line')})"] += weight
+    total = sum(samples.values()) or 1
+    return [(frame, count / total) for frame, count in samples.most_common(top)]
+
+
+def _child(kind: str, base_url: str, target: str, wrapper: list[str] | None = None) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.sync_child", kind, base_url, str(TENANT_ID), target],
+        [*(wrapper or []), sys.executable, "-m", "benchmarks.sync_child", kind, base_url, str(TENANT_ID), target],
         capture_output=True,
         text=True,
         check=False,
@@ -222,4 +260,6 @@ def _child(kind: str, base_url: str, target: str) -> dict[str, Any]:
     )
     if result.returncode != 0:
         raise RuntimeError(f"the {kind} sync failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    # The child's last line is its JSON (py-spy, when it wraps the child, adds lines of its own).
+    figures = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    return json.loads(figures[-1])  # type: ignore[no-any-return]
