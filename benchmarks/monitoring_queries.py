@@ -224,7 +224,8 @@ def _fill_history(engine: Engine, sizes: Sizes, chunk: int = 2_000_000) -> float
     """The large sync log's history, in a few INSERT ... SELECT statements; returns the seconds it took.
 
     Into a fresh database: the sync log's secondary indexes are dropped first and built again after (from
-    their own definitions), and the foreign-key triggers do not fire (every credential is there).
+    their own definitions), and its triggers do not fire (every credential is there; the credentials' sync
+    summaries are computed once at the end, as migration 0008's backfill does).
     """
     started = time.perf_counter()
     with engine.connect() as conn:
@@ -252,13 +253,15 @@ def _fill_history(engine: Engine, sizes: Sizes, chunk: int = 2_000_000) -> float
         conn.execute("SET maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             conn.execute(definition)  # type: ignore[arg-type]
-        conn.execute("VACUUM ANALYZE servicetitan_sync_logs")
+        conn.execute(load_sql("upsert_credential_sync_summaries"))  # type: ignore[arg-type]
+        conn.execute("VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary")
     return time.perf_counter() - started
 
 
 def _vacuum(engine: Engine) -> None:
-    """Both sync logs in the same state after the recent rows were rewritten: statistics, visibility map."""
-    _execute(engine, "VACUUM ANALYZE servicetitan_sync_logs")
+    """Both sync logs (and the summaries their triggers rewrote) in the same state after the recent rows were
+    rewritten: statistics, visibility map."""
+    _execute(engine, "VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary")
 
 
 def _history_rows(engine: Engine) -> int:

@@ -188,7 +188,7 @@ class ServiceTitanSyncLog(Base):
             "credential_id",
             postgresql_where=sa.text("status = 'failed'"),
         ),
-        # Monitoring: last successful sync of each credential (stale-sync check).
+        # Last successful sync of each credential: the summary's recompute and backfill (0008).
         sa.Index(
             "ix_servicetitan_sync_logs_last_success",
             "credential_id",
@@ -201,7 +201,7 @@ class ServiceTitanSyncLog(Base):
             "started_at",
             postgresql_where=sa.text("status = 'running'"),
         ),
-        # Monitoring: last failure of each credential (dashboard credential health), one probe each (0007).
+        # Last failure of each credential, one probe each (0007): the summary's recompute and backfill (0008).
         sa.Index(
             "ix_servicetitan_sync_logs_last_failure",
             "credential_id",
@@ -306,6 +306,31 @@ class ServiceTitanSyncLog(Base):
 @event.listens_for(ServiceTitanSyncLog, "before_update")
 def _check_sync_log(mapper: Any, connection: Any, target: ServiceTitanSyncLog) -> None:
     target.check_consistency()
+
+
+class ServiceTitanCredentialSyncSummary(Base):
+    """Each credential's latest completed sync (last success: its completed_at) and latest failed sync (last
+    failure: its started_at), with their sync-log ids, so monitoring reads one row per credential and never the
+    sync log.
+
+    Written only by the triggers on ``servicetitan_sync_logs`` (migration 0008), in the transaction of every
+    insert, update, delete and truncate of the log, whoever makes it; Python code only reads it. Log ids are
+    not foreign keys: the triggers move them when their row goes, and retention keeps the rows they name.
+    """
+
+    __tablename__ = "servicetitan_credential_sync_summary"
+    __table_args__ = (
+        sa.CheckConstraint("(last_success_at IS NULL) = (last_success_log_id IS NULL)", name="last_success_with_log"),
+        sa.CheckConstraint("(last_failure_at IS NULL) = (last_failure_log_id IS NULL)", name="last_failure_with_log"),
+    )
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_success_at: Mapped[datetime | None] = _timestamp_column()
+    last_success_log_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    last_failure_at: Mapped[datetime | None] = _timestamp_column()
+    last_failure_log_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class ServiceTitanCustomer(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -108,6 +109,80 @@ def test_0006_adds_the_daily_aggregates_to_two_views_and_its_downgrade_restores_
     migrate.downgrade(empty_schema, "0005")
     assert {view: _view_definition(empty_schema, view) for view in DASHBOARD_VIEWS} == before
     assert "servicetitan_sync_log_daily" not in _tables(empty_schema)
+
+
+# Credential 1: successes and failures, 2: failures only, 3: a running row only, 4: nothing.
+SUMMARY_FIXTURE = (
+    "INSERT INTO servicetitan_credentials (id, company_id, company_name, environment, tenant_id, airflow_conn_id)"
+    " SELECT ('00000000-0000-4000-c000-00000000000' || c)::uuid, gen_random_uuid(), 'Co ' || c, 'integration', c,"
+    " 'conn_' || c FROM generate_series(1, 4) AS c",
+    "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status, started_at, completed_at)"
+    " SELECT gen_random_uuid(), ('00000000-0000-4000-c000-00000000000' || c)::uuid, 'scheduled', 'both', status,"
+    " timestamptz '2026-11-01 00:00Z' + g * interval '1 hour', CASE WHEN status <> 'running' THEN"
+    " timestamptz '2026-11-01 00:00Z' + g * interval '1 hour' + (20 - g) * interval '1 minute' END"
+    " FROM (VALUES (1, 'completed'), (1, 'failed'), (2, 'failed'), (3, 'running')) AS k (c, status),"
+    " generate_series(1, 5) AS g",
+)
+SUMMARY_OF_THE_LOG = (
+    "SELECT c.company_name,"
+    " (SELECT max(completed_at) FROM servicetitan_sync_logs WHERE credential_id = c.id AND status = 'completed'),"
+    " (SELECT max(started_at) FROM servicetitan_sync_logs WHERE credential_id = c.id AND status = 'failed')"
+    " FROM servicetitan_credentials c ORDER BY 1"
+)
+CREDENTIAL_HEALTH = "SELECT * FROM servicetitan_dashboard_credential_health ORDER BY company_name"
+
+
+def _summary_objects(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            "functions": conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_proc WHERE pronamespace = current_schema()::regnamespace"
+                    " AND proname LIKE 'servicetitan_%'"
+                )
+            ).scalar_one(),
+            "triggers": conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"
+                    " AND tgrelid = CAST('servicetitan_sync_logs' AS regclass)"
+                )
+            ).scalar_one(),
+        }
+
+
+def test_0008_backfills_the_summary_the_view_reads_and_its_downgrade_restores_0007(empty_schema: Engine) -> None:
+    migrate.upgrade(empty_schema, "0007")
+    view_before = _view_definition(empty_schema, "servicetitan_dashboard_credential_health")
+    with empty_schema.begin() as conn:
+        for statement in SUMMARY_FIXTURE:
+            conn.execute(sa.text(statement))
+    with empty_schema.connect() as conn:
+        health_from_the_log = conn.execute(sa.text(CREDENTIAL_HEALTH)).all()
+
+    migrate.upgrade(empty_schema, "0008")
+    with empty_schema.connect() as conn:
+        summary = conn.execute(
+            sa.text(
+                "SELECT c.company_name, s.last_success_at, s.last_failure_at"
+                " FROM servicetitan_credentials c LEFT JOIN servicetitan_credential_sync_summary s"
+                " ON s.credential_id = c.id ORDER BY 1"
+            )
+        ).all()
+        assert summary == conn.execute(sa.text(SUMMARY_OF_THE_LOG)).all()
+        assert [tuple(row[1:]) for row in summary] == [
+            (datetime(2026, 11, 1, 5, 15, tzinfo=UTC), datetime(2026, 11, 1, 5, 0, tzinfo=UTC)),
+            (None, datetime(2026, 11, 1, 5, 0, tzinfo=UTC)),
+            (None, None),
+            (None, None),
+        ]
+        # The view reads the summary now, and shows what it showed from the log (secret_days_left: no secret).
+        assert conn.execute(sa.text(CREDENTIAL_HEALTH)).all() == health_from_the_log
+    assert _summary_objects(empty_schema) == {"functions": 4, "triggers": 3}
+
+    migrate.downgrade(empty_schema, "0007")
+    assert _view_definition(empty_schema, "servicetitan_dashboard_credential_health") == view_before
+    assert "servicetitan_credential_sync_summary" not in _tables(empty_schema)
+    assert _summary_objects(empty_schema) == {"functions": 0, "triggers": 0}
 
 
 def test_upgrade_is_idempotent(empty_schema: Engine) -> None:
