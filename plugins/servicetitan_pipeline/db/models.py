@@ -236,7 +236,7 @@ class ServiceTitanSyncLog(Base):
     records_successful: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     records_failed: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     error_message: Mapped[str | None] = mapped_column(sa.Text)
-    error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     processing_time_seconds: Mapped[int | None] = mapped_column(sa.Integer)
 
     credential: Mapped[ServiceTitanCredential] = relationship(back_populates="sync_logs")
@@ -430,7 +430,7 @@ class ServiceTitanAlert(Base):
     )
     state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     summary: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     first_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
     last_sent_at: Mapped[datetime | None] = _timestamp_column()

@@ -73,6 +73,7 @@ class SyncLogWriter:
             row = session.get(ServiceTitanSyncLog, self.log_id) if self.log_id else None
             if row is None:
                 row = ServiceTitanSyncLog(
+                    id=uuid.uuid4(),  # known now, not only at the flush: log_id names this row below
                     credential_id=self._credential_id,
                     sync_type=self._sync_type,
                     data_type=self._data_type,
