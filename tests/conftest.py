@@ -3,6 +3,7 @@ AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) and an Airflow home of its own, set up befo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from servicetitan_pipeline.db.models import project_table_names
 from servicetitan_pipeline.dev_environment import DevEnvironment
 
+# The environment as the suite was started in: for commands that must set up a profile of their own.
+ORIGINAL_ENVIRONMENT = dict(os.environ)
 # Module level on purpose: Airflow reads its configuration when first imported.
 TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 

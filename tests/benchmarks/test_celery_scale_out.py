@@ -1,10 +1,22 @@
-"""The scale-out run's checks and figures (the run itself is `make scale-out`: it takes minutes)."""
+"""The scale-out run: its checks and figures, and the run itself at a small size (what `make scale-out`
+runs at a larger one): servicetitan_sync under the CeleryExecutor with Redis and two workers loads the
+same rows as the local executor."""
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.celery_scale_out import Options, RunResult, capacity, check_run, worker_hostname
+from tests.conftest import ORIGINAL_ENVIRONMENT
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {5001: {"customers": 10, "invoices": 30}, 5002: {"customers": 10, "invoices": 30}}
 
@@ -53,3 +65,22 @@ def test_capacity_per_worker_and_speed_up() -> None:
 def test_worker_hostname_names_the_worker(monkeypatch: Any) -> None:
     monkeypatch.setenv("SCALE_OUT_WORKER", "w2")
     assert worker_hostname().startswith("w2@")
+
+
+def test_the_sync_under_celery_with_two_workers_loads_what_the_local_executor_loads(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 6379)) != 0:
+            pytest.fail("the scale-out run needs Redis on 127.0.0.1:6379 (redis-server --port 6379)")
+    results_file = tmp_path / "celery_scale_out.json"
+    command = [sys.executable, "-m", "benchmarks.celery_scale_out", "--tenants", "2", "--customers", "60"]
+    command += ["--invoices", "200", "--redis-db", "8", "--results-file", str(results_file)]
+    # Its own profile (databases airflow_celery, servicetitan_celery): never the suite's environment.
+    run = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=ORIGINAL_ENVIRONMENT, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    result = json.loads(results_file.read_text())
+    assert result["passed"]
+    passed = {check["check"] for check in result["checks"] if check["passed"]}
+    assert {check["check"] for check in result["checks"]} == passed
+    assert {"celery and local runs: same rows per tenant", "celery, 2 workers: both workers ran syncs"} <= passed
