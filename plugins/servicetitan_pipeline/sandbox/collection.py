@@ -104,16 +104,15 @@ class RecordCollection:
 
     def state(self, index: int, version: Version | None = None) -> RecordState:
         """The state of ``version`` of the record (default: its current version)."""
-        version = version or self.timeline.current_version(index)
-        creation = self.timeline.creation_version(index)
+        times = self.timeline.version_times(index, version)
         return RecordState(
             index=index,
             record_id=self.id_of(index),
-            version=version,
-            created=self.timeline.created_ticks(index),
-            modified=self.timeline.version_ticks(version),
-            active=self.is_active(index, version),
-            is_creation=version == creation,
+            version=times.version,
+            created=times.created,
+            modified=times.modified,
+            active=self.is_active(index, times.version),
+            is_creation=times.is_creation,
         )
 
     def render(self, index: int, version: Version | None = None) -> dict[str, Any]:
