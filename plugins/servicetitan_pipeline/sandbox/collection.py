@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import msgspec
+
 from servicetitan_pipeline.sandbox.bad_records import BadRecords
 from servicetitan_pipeline.sandbox.block_selection import BlockSelection
 from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
@@ -122,3 +124,7 @@ class RecordCollection:
         record = self._builder.build(self.state(index, version))
         kind = self.bad_records.kind_of(index)
         return self.bad_records.spoil(record, kind) if kind else self.quality_faults.apply(record, index)
+
+    def render_json(self, index: int, version: Version | None = None) -> bytes:
+        """The record as served, as JSON (the export pages' encoding)."""
+        return msgspec.json.encode(self.render(index, version))
