@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
-from servicetitan_pipeline.servicetitan.records import INVOICE
+from servicetitan_pipeline.servicetitan.records import INVOICE, Record
+from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.tables import INVOICE_TABLE
 
 TENANT_ID = 6001
@@ -169,26 +171,14 @@ class _Sandbox:
 
 
 def _warm_up(base_url: str, copy_file: Path, conninfo: str, credential_id: str) -> float:
-    """Fetch every page once (the sandbox caches them) and keep the rows as COPY text for the floor."""
-    token = httpx.post(
-        f"{base_url}/connect/token",
-        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "ST-App-Key": APP_KEY}
+    """Fetch every page once (the sandbox caches them) and keep the rows as COPY text for the floor. The
+    next page is fetched while the current one is rendered: the sandbox and this process then use the two
+    CPUs side by side, instead of each waiting for the other."""
     started = time.perf_counter()
-    with psycopg.connect(conninfo) as conn, copy_file.open("wb") as out, httpx.Client(timeout=600) as http:
+    with psycopg.connect(conninfo) as conn, copy_file.open("wb") as out:
         conn.execute("CREATE TEMP TABLE rendered (LIKE servicetitan_invoices INCLUDING DEFAULTS)")
-        position = None
-        while True:
-            params: dict[str, str] = {"from": position} if position else {}
-            page = msgspec.json.decode(
-                http.get(
-                    f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
-                ).content,
-                type=_ExportPage,
-            )
+        for records in prefetched(_export_pages(base_url)):
             # Rendered by psycopg's own COPY of the rows the sync would write, written out as COPY text.
-            records, _ = INVOICE.split("invoices", "id", page.data)
             conn.execute("TRUNCATE rendered")
             with conn.cursor().copy(_copy_sql("rendered", "FROM STDIN")) as copy:
                 for record in records:
@@ -196,10 +186,29 @@ def _warm_up(base_url: str, copy_file: Path, conninfo: str, credential_id: str) 
             with conn.cursor().copy(_copy_sql("rendered", "TO STDOUT")) as copy:
                 for chunk in copy:
                     out.write(chunk)
-            if not page.has_more:
-                break
-            position = page.continue_from
     return time.perf_counter() - started
+
+
+def _export_pages(base_url: str) -> Iterator[list[Record]]:
+    """The records of each page of the invoice export, first to last."""
+    token = httpx.post(
+        f"{base_url}/connect/token",
+        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "ST-App-Key": APP_KEY}
+    with httpx.Client(timeout=600) as http:
+        position = None
+        while True:
+            params: dict[str, str] = {"from": position} if position else {}
+            response = http.get(
+                f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
+            )
+            page = msgspec.json.decode(response.raise_for_status().content, type=_ExportPage)
+            records, _ = INVOICE.split("invoices", "id", page.data)
+            yield records
+            if not page.has_more:
+                return
+            position = page.continue_from
 
 
 def _copy_sql(table: str, direction: str) -> sql.Composed:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -109,10 +108,7 @@ def _export_endpoint(collection_name: str) -> Endpoint:
         key = (admitted.dataset.tenant_id, collection_name, admitted.dataset.generation, start)
         body = state.page_cache.get(key)
         if body is None:
-            page = export_page(collection, tokens, start, state.config.export_page_size)
-            body = msgspec.json.encode(
-                {"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.records}
-            )
+            body = export_page(collection, tokens, start, state.config.export_page_size).json()
             state.page_cache.put(key, body)
         return Response(body, media_type="application/json")
 

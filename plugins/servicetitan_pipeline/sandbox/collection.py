@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import msgspec
+
 from servicetitan_pipeline.sandbox.bad_records import BadRecords
 from servicetitan_pipeline.sandbox.block_selection import BlockSelection
 from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
@@ -104,16 +106,15 @@ class RecordCollection:
 
     def state(self, index: int, version: Version | None = None) -> RecordState:
         """The state of ``version`` of the record (default: its current version)."""
-        version = version or self.timeline.current_version(index)
-        creation = self.timeline.creation_version(index)
+        times = self.timeline.version_times(index, version)
         return RecordState(
             index=index,
             record_id=self.id_of(index),
-            version=version,
-            created=self.timeline.created_ticks(index),
-            modified=self.timeline.version_ticks(version),
-            active=self.is_active(index, version),
-            is_creation=version == creation,
+            version=times.version,
+            created=times.created,
+            modified=times.modified,
+            active=self.is_active(index, times.version),
+            is_creation=times.is_creation,
         )
 
     def render(self, index: int, version: Version | None = None) -> dict[str, Any]:
@@ -123,3 +124,7 @@ class RecordCollection:
         record = self._builder.build(self.state(index, version))
         kind = self.bad_records.kind_of(index)
         return self.bad_records.spoil(record, kind) if kind else self.quality_faults.apply(record, index)
+
+    def render_json(self, index: int, version: Version | None = None) -> bytes:
+        """The record as served, as JSON (the export pages' encoding)."""
+        return msgspec.json.encode(self.render(index, version))

@@ -8,20 +8,19 @@ decimals. An invoice names a customer that existed when it was created.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any
 
 from servicetitan_pipeline.sandbox import vocabulary
 from servicetitan_pipeline.sandbox.collection import RecordCollection, RecordState
 from servicetitan_pipeline.sandbox.customers import CustomerBuilder
-from servicetitan_pipeline.sandbox.money import format_money, multiply_cents, percentage_of
+from servicetitan_pipeline.sandbox.invoice_items import MAX_ITEMS, draw_line, line_item
+from servicetitan_pipeline.sandbox.money import format_money, percentage_of
 from servicetitan_pipeline.sandbox.randomness import below, seeded_random
 from servicetitan_pipeline.sandbox.timestamps import TICKS_PER_DAY, format_midnight, format_timestamp
 
 INVOICE_ID_OFFSET = 50_000_000
 ITEM_ID_OFFSET = 90_000_000
-MAX_ITEMS = 5
 JOB_NUMBER_OFFSET = 20_000
 SUMMARIES = (
     "Diagnosed no-cool; replaced failed capacitor. System cooling normally.",
@@ -31,11 +30,8 @@ SUMMARIES = (
     "Replaced tripping breaker and added GFCI protection in kitchen.",
     "Customer reported noise from furnace; tightened blower wheel.",
 )
-INCOME_ACCOUNTS = {
-    "Service": {"id": 1101, "name": "Service Income", "number": "4000", "type": "Income", "detailType": "Service"},
-    "Material": {"id": 1102, "name": "Materials Income", "number": "4100", "type": "Income", "detailType": "Sales"},
-    "Equipment": {"id": 1103, "name": "Equipment Sales", "number": "4200", "type": "Income", "detailType": "Sales"},
-}
+CONFIGURATIONS = ("JobInvoice", "CounterSales", "MembershipInvoice")
+CONFIGURATION_CUMULATIVE_WEIGHTS = (88, 95, 100)  # weights 88, 7, 5
 
 
 @dataclass(frozen=True)
@@ -74,16 +70,26 @@ class InvoiceBuilder:
         customer_index = below(max(1, min(existing, self._customers.size)), self._seed, "invoice customer", index)
         business_unit = draw.choice(vocabulary.BUSINESS_UNITS)
         employee = draw.choice(vocabulary.EMPLOYEES)
-        lines = [
-            _line(draw, ITEM_ID_OFFSET + index * MAX_ITEMS + order, order, created, business_unit, employee[0])
-            for order in range(draw.randint(1, MAX_ITEMS))
+        lines = [draw_line(draw) for _ in range(draw.randint(1, MAX_ITEMS))]
+        created_on, service_date = format_timestamp(created), format_midnight(created)
+        items = [
+            line_item(
+                line,
+                ITEM_ID_OFFSET + index * MAX_ITEMS + order,
+                order,
+                created_on,
+                service_date,
+                business_unit,
+                employee[0],
+            )
+            for order, line in enumerate(lines)
         ]
         taxable = sum(line.total_cents for line in lines if line.taxable)
         tax_code = draw.choice(vocabulary.SALES_TAX_CODES)
-        configuration = draw.choices(("JobInvoice", "CounterSales", "MembershipInvoice"), weights=(88, 7, 5))[0]
+        configuration = draw.choices(CONFIGURATIONS, cum_weights=CONFIGURATION_CUMULATIVE_WEIGHTS)[0]
         return Sale(
             customer_index=customer_index,
-            items=[line.item for line in lines],
+            items=items,
             sub_total_cents=sum(line.total_cents for line in lines),
             sales_tax_cents=percentage_of(taxable, tax_code[2]),
             tax_code=tax_code,
@@ -110,6 +116,7 @@ class InvoiceBuilder:
         paid_on = format_timestamp(state.modified) if balance_cents == 0 and sale.total_cents else None
         sync_status = later.choice(("Pending", "Posted", "Exported"))
         batch_number = below(900, self._seed, "invoice batch", state.index, state.version.generation) + 100
+        created_on = format_timestamp(state.created)
         invoice_date = format_midnight(state.created)
         due_date = format_midnight(state.created + sale.term[1] * TICKS_PER_DAY)
         return {
@@ -137,7 +144,7 @@ class InvoiceBuilder:
             if sync_status != "Pending"
             else None,
             "depositedOn": None,
-            "createdOn": format_timestamp(state.created),
+            "createdOn": created_on,
             "modifiedOn": format_timestamp(state.modified),
             "adjustmentToId": None,
             "job": {"id": 30_000_000 + state.index, "number": str(sale.job_number), "type": sale.job_type}
@@ -148,7 +155,7 @@ class InvoiceBuilder:
             "employeeInfo": {
                 "id": sale.employee[0],
                 "name": sale.employee[1],
-                "modifiedOn": format_timestamp(state.created),
+                "modifiedOn": created_on,
             },
             "commissionEligibilityDate": None,
             "sentStatus": "NotSent" if state.is_creation and later.random() < 0.2 else later.choice(("Sent", "Opened")),
@@ -166,60 +173,3 @@ class InvoiceBuilder:
             "paidOn": paid_on,
             "invoiceConfiguration": sale.configuration,
         }
-
-
-@dataclass(frozen=True)
-class _Line:
-    item: dict[str, Any]  # Accounting.V2.InvoiceItemResponse
-    total_cents: int
-    taxable: bool
-
-
-def _line(
-    draw: random.Random, item_id: int, order: int, created: int, business_unit: tuple[int, str], technician_id: int
-) -> _Line:
-    product = draw.choice(vocabulary.CATALOG)
-    quantity = 100 if product.kind == "Equipment" else draw.choice((100, 100, 150, 200, 300))  # hundredths
-    total = multiply_cents(product.price_cents, quantity)
-    taxable = product.kind != "Service"
-    item = {
-        "id": item_id,
-        "description": product.name,
-        "quantity": format_money(quantity),  # also written with two decimals: "1.50"
-        "cost": format_money(product.cost_cents),
-        "totalCost": format_money(multiply_cents(product.cost_cents, quantity)),
-        "budgetCodeId": None,
-        "inventoryLocationId": None,
-        "inventoryLocation": None,
-        "price": format_money(product.price_cents),
-        "type": product.kind,
-        "skuName": product.name,
-        "skuId": product.sku_id,
-        "total": format_money(total),
-        "inventory": product.kind == "Material",
-        "taxable": taxable,
-        "isChargeable": True,
-        "generalLedgerAccount": dict(INCOME_ACCOUNTS[product.kind]),
-        "costOfSaleAccount": None,
-        "assetAccount": None,
-        "membershipTypeId": 0,
-        "itemGroup": None,
-        "displayName": product.name,
-        "soldHours": quantity / 100 if product.kind == "Service" else None,
-        "createdOn": format_timestamp(created),
-        "modifiedOn": format_timestamp(created),
-        "serviceDate": format_midnight(created),
-        "order": order,
-        "businessUnit": {"id": business_unit[0], "name": business_unit[1]},
-        "createdById": technician_id,
-        "displayInAmount": True,
-        "importId": None,
-        "exportId": None,
-        "inventoryStatus": None,
-        "addOn": False,
-        "memberPrice": None,
-        "technicianId": technician_id,
-        "installedEquipmentId": None,
-        "estimateItemId": None,
-    }
-    return _Line(item, total, taxable)

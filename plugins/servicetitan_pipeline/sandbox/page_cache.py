@@ -1,7 +1,7 @@
 """Rendered export pages kept in memory, for benchmarks.
 
-Building a page of invoices in Python costs about a second per 5,000 records, far slower than the real
-API serves them, which would make every client look as fast as the sandbox. With ``page_cache_mb``
+Building a page of 5,000 invoices in Python takes about a third of a second of CPU, which a benchmark's
+client would otherwise share its two CPUs with, and slower than the real API serves them. With ``page_cache_mb``
 set, a page served once is served again from memory until the tenant's data changes (its generation
 is part of the key), so a benchmark measures the client, not the sandbox. Off by default.
 """

@@ -133,6 +133,11 @@ class QualityFaults:
         self._found: list[tuple[int, QualityKind]] = []
 
     @property
+    def may_duplicate_ids(self) -> bool:
+        """Whether any record can be served with another's id (if not, references need no following)."""
+        return bool(self.rate) and QualityKind.DUPLICATE_ID in self.kinds
+
+    @property
     def applicable(self) -> tuple[QualityKind, ...]:
         """Every kind that applies to this collection, enabled or not (the summary counts each)."""
         return kinds_for(self.collection)
@@ -165,7 +170,8 @@ class QualityFaults:
     def apply(self, record: dict[str, Any], index: int) -> dict[str, Any]:
         """A correct (not bad) record as served: references followed, then spoiled if it is faulty."""
         for reference in self._references:
-            _follow(record, reference)
+            if reference.target.may_duplicate_ids:
+                _follow(record, reference)
         kind = self.kind_of(index)
         return self.spoil(record, kind, index) if kind else record
 

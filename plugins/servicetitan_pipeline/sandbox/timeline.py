@@ -19,6 +19,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from servicetitan_pipeline.sandbox.bisection import first_true
 from servicetitan_pipeline.sandbox.randomness import below, sample_distinct
@@ -30,6 +31,13 @@ class Version:
 
     generation: int
     position: int
+
+
+class VersionTimes(NamedTuple):
+    version: Version
+    created: int  # ticks: the record's createdOn
+    modified: int  # ticks: this version's modifiedOn
+    is_creation: bool
 
 
 @dataclass(frozen=True)
@@ -145,12 +153,25 @@ class Timeline:
         return self.generations[version.generation].index_at(version.position)
 
     def created_ticks(self, index: int) -> int:
-        version = self.creation_version(index)
-        return self._slot_time(version) + self._jitter(version, "created")
+        return self._created_part(self.creation_version(index))
 
     def version_ticks(self, version: Version) -> int:
         """The ``modifiedOn`` of a version (for a creation version: the record's first modifiedOn)."""
-        return self._slot_time(version) + self._jitter(version, "created") + self._jitter(version, "modified")
+        return self._created_part(version) + self._jitter(version, "modified")
+
+    def version_times(self, index: int, version: Version | None = None) -> VersionTimes:
+        """``version`` of record ``index`` (default: its current one) with ``created_ticks(index)`` and
+        ``version_ticks(version)``, worked out together: a creation version's two times share their draws."""
+        creation = self.creation_version(index)
+        version = version or self._latest_change.get(index) or creation
+        created = self._created_part(creation)
+        is_creation = version == creation
+        modified = (created if is_creation else self._created_part(version)) + self._jitter(version, "modified")
+        return VersionTimes(version, created, modified, is_creation)
+
+    def _created_part(self, version: Version) -> int:
+        """A version's time before its "modified" jitter: for a creation version, the record's createdOn."""
+        return self._slot_time(version) + self._jitter(version, "created")
 
     def _slot_time(self, version: Version) -> int:
         return self.generations[version.generation].slot_start(version.position)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import msgspec
 import pytest
 
 from servicetitan_pipeline.sandbox import SandboxServer
+from servicetitan_pipeline.sandbox.dataset import TenantDataset
+from servicetitan_pipeline.sandbox.export_feed import export_page
 from servicetitan_pipeline.sandbox.timestamps import parse_query_datetime
 from tests.servicetitan_pipeline.sandbox.conftest import StartSandbox
 from tests.servicetitan_pipeline.sandbox.session import TenantSession, config, tenant
@@ -104,3 +107,20 @@ def test_a_token_is_bound_to_its_tenant_and_export(start_sandbox: StartSandbox) 
 def test_include_recent_changes_is_accepted(session: TenantSession) -> None:
     assert session.get("export_invoices", includeRecentChanges="true").status_code == 200
     assert session.get("export_invoices", includeRecentChanges="perhaps").status_code == 400
+
+
+def test_a_page_put_together_from_its_records_is_what_encoding_the_whole_page_writes() -> None:
+    """Records are encoded one by one (export_feed.ExportPage.json): the body must be the bytes msgspec
+    writes for the page as one object, bad and faulty records included."""
+    faults = {"bad_record_rate": 0.1, "quality_fault_rate": 0.2}
+    dataset = TenantDataset(config(tenant(customers=200, invoices=300, faults=faults)).tenants[0])
+    for name in KINDS:
+        collection, tokens = dataset.collection(name), dataset.export_tokens[name]
+        page = export_page(collection, tokens, collection.timeline.feed_start(), 150)
+        body = page.json()
+        decoded = msgspec.json.decode(body)
+        assert msgspec.json.encode(decoded) == body
+        assert list(decoded) == ["hasMore", "continueFrom", "data"]
+        assert (decoded["hasMore"], decoded["continueFrom"]) == (page.has_more, page.continue_from)
+        rendered = [collection.render(index) for index in range(150)]  # generation 0: page 1 is records 0-149
+        assert sorted(map(msgspec.json.encode, decoded["data"])) == sorted(map(msgspec.json.encode, rendered))
