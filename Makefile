@@ -38,16 +38,23 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
+# The browser tests drive Debian's Chromium (never a downloaded browser): installed here when missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+test: lint typecheck $(CHROMIUM)
 	$(BIN)/pytest
 
 demo: setup
 	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml >/dev/null && $(BIN)/servicetitan demo
 
+# Airflow standalone with the demo's sandbox tenants, Slack receiver and credentials; Ctrl-C stops it all.
 run: setup
-	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml && \
-	  echo "Airflow UI: http://localhost:$${AIRFLOW__API__PORT}  (log in as admin / admin; Ctrl-C stops)" && \
-	  exec $(BIN)/airflow standalone
+	@exec $(BIN)/servicetitan dev run
 
 bench: setup
 	$(BIN)/python -m benchmarks

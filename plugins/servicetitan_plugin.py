@@ -13,13 +13,28 @@ URL_PREFIX = "/servicetitan"
 class ServiceTitanPlugin(AirflowPlugin):
     name = "servicetitan"
     fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "ServiceTitan monitoring"}]
+    # Under Browse in the navigation, shown inside the Airflow UI. Relative hrefs (no leading slash), so
+    # they work under a base URL or a reverse proxy.
     external_views = [
         {
             "name": "ServiceTitan",
-            # Relative (no leading slash), so it works under a base URL or reverse proxy.
             "href": "servicetitan/dashboard",
             "destination": "nav",
             "category": "browse",
             "url_route": "servicetitan",
-        }
+        },
+        {
+            "name": "ServiceTitan health",
+            "href": "servicetitan/health",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "servicetitan-health",
+        },
+        {
+            "name": "ServiceTitan data docs",
+            "href": "servicetitan/data-docs/",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "servicetitan-data-docs",
+        },
     ]

@@ -1,15 +1,14 @@
 """``make demo``: the main job end to end on embedded defaults, then what happened.
 
-Starts the sandbox (three tenants from sandbox.example.yaml: healthy, some bad records, invalid
-credentials) and a local Slack webhook receiver, onboards the three credentials, runs the real
-``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and the record counts.
+In the demo's world (``demo_world``: the sandbox with three tenants from sandbox.example.yaml, healthy, some
+bad records, invalid credentials; a local Slack webhook receiver; the three credentials onboarded), runs the
+real ``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and the record counts.
 Idempotent: a second demo resumes from the stored export positions and loads nothing twice.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -22,40 +21,26 @@ import httpx
 import sqlalchemy as sa
 
 from servicetitan_pipeline.cli.output import format_table
-from servicetitan_pipeline.credentials import management
-from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore, CredentialSecrets
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.db import migrate
-from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.engine import get_engine
+from servicetitan_pipeline.demo_world import COMPANIES, demo_world
 from servicetitan_pipeline.dev_environment import PROJECT_ROOT
-from servicetitan_pipeline.sandbox import SandboxServer
-from servicetitan_pipeline.sandbox.config import load_config
-from servicetitan_pipeline.slack_receiver import DEFAULT_PORT, SlackReceiver
-
-SANDBOX_CONFIG = PROJECT_ROOT / "sandbox.example.yaml"
-COMPANIES = {1001: "Acme Plumbing", 1002: "Bright HVAC", 1003: "Crest Electric"}
 
 
 def run_demo(say: Callable[[str], None] = print) -> None:
     engine = get_engine()
-    config = load_config(SANDBOX_CONFIG)
-    # The sandbox narrates every request; the demo prints its own summary instead.
-    for noisy in ("servicetitan_pipeline.sandbox", "uvicorn", "uvicorn.error"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".airflow" / "local"))
     say("== ServiceTitan → PostgreSQL: demo ==")
     database = engine.url.render_as_string(hide_password=True)
     say(f"project database: {database} (schema revision {migrate.current_revision(engine)})")
-    with SandboxServer(config) as sandbox, _slack_receiver() as slack:
-        say(f"ServiceTitan sandbox: {sandbox.base_url} (tenants {', '.join(str(t.tenant_id) for t in config.tenants)})")
-        say(f"Slack webhook receiver: {slack.base_url}")
-        _point_slack_connection_at(slack)
-
+    with demo_world() as world:
+        tenants = ", ".join(str(tenant_id) for tenant_id in world.tenant_ids)
+        say(f"ServiceTitan sandbox: {world.sandbox.base_url} (tenants {tenants})")
+        say(f"Slack webhook receiver: {world.slack.base_url}")
         say("\n-- onboarding (secrets go into encrypted Airflow connections) --")
-        store = AirflowConnectionSecretStore()
-        for tenant in config.tenants:
-            label = _onboard(store, tenant, sandbox.base_url)
-            say(f"  {label}")
+        for line in world.onboarding:
+            say(f"  {line}")
 
         say("\n-- running the servicetitan_sync DAG (airflow dags test) --")
         started = datetime.now(UTC)
@@ -68,7 +53,7 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         say("\n-- sync-log rows written by this run --")
         say(_sync_log_table(engine, started))
         say("\n-- records in PostgreSQL against the sandbox's own counts --")
-        say(_counts_table(engine, sandbox.base_url, [t.tenant_id for t in config.tenants]))
+        say(_counts_table(engine, world.sandbox.base_url, world.tenant_ids))
         say("\n-- data quality of what this run loaded (Great Expectations suites in expectations/) --")
         say(_quality_table(engine, started))
     say(
@@ -85,57 +70,6 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         "  make demo again                            resumes from the stored export positions: nothing is loaded "
         "twice"
     )
-
-
-def _slack_receiver() -> SlackReceiver:
-    try:
-        return SlackReceiver(port=DEFAULT_PORT).start()
-    except OSError:  # the port is taken (a `make run` receiver): any free one will do
-        return SlackReceiver().start()
-
-
-def _point_slack_connection_at(slack: SlackReceiver) -> None:
-    from airflow.models.connection import Connection
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
-        session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
-
-
-def _onboard(store: AirflowConnectionSecretStore, tenant: object, base_url: str) -> str:
-    tenant_id = tenant.tenant_id  # type: ignore[attr-defined]
-    secrets = CredentialSecrets(
-        client_id=tenant.client_id,  # type: ignore[attr-defined]
-        client_secret=tenant.client_secret.get_secret_value(),  # type: ignore[attr-defined]
-        app_key=tenant.app_key.get_secret_value(),  # type: ignore[attr-defined]
-    )
-    new = management.NewCredential(
-        company_name=COMPANIES.get(tenant_id, f"Company {tenant_id}"),
-        environment="integration",
-        tenant_id=str(tenant_id),
-        client_id=secrets.client_id,
-        client_secret=secrets.client_secret,
-        app_key=secrets.app_key,
-        base_url=base_url,
-    )
-    with session_scope() as session:
-        try:
-            credential = management.find_credential(session, f"integration:{tenant_id}")
-        except management.CredentialNotFound:
-            credential = management.onboard(session, new, store)
-            return f"onboarded {credential.label}"
-        # Known from an earlier demo: the sandbox may listen on another port now.
-        store.delete(credential.airflow_conn_id)
-        store.save(
-            credential.airflow_conn_id,
-            description=f"ServiceTitan: {credential.label}",
-            secrets=secrets,
-            tenant_id=tenant_id,
-            environment="integration",
-            base_url=base_url,
-        )
-        return f"already onboarded: {credential.label} (connection pointed at this sandbox)"
 
 
 def _run_dag(log_file: Path) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from servicetitan_pipeline.embedded_postgres import DEFAULT_PORT, EmbeddedPostgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ("local", "test", "bench", "celery")
+PROFILES = ("local", "test", "bench", "celery", "browser")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class DevEnvironment:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.airflow_home / "passwords.json"),
             "AIRFLOW__API__PORT": os.environ.get("AIRFLOW__API__PORT", "8080"),
         }
+        # Tasks reach the API server here: on its port, whichever that is.
+        env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = os.environ.get(
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://localhost:{env['AIRFLOW__API__PORT']}/execution/"
+        )
         metadata_url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
         project_db = os.environ.get("AIRFLOW_CONN_SERVICETITAN_DB")
         if not metadata_url or not project_db:

@@ -36,8 +36,12 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "environment": {
                         "label": "Environment",
-                        "schema": {"type": ["string", "null"], "enum": ["integration", "production", None]},
-                        "description": "integration or production (default production).",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "production",
+                            "enum": ["production", "integration"],
+                        },
+                        "description": "ServiceTitan's production or integration (sandbox) environment.",
                     },
                     "base_url": {
                         "label": "Base URL override",

@@ -30,8 +30,11 @@ def test_plugin_declares_the_app_and_a_nav_entry() -> None:
     from servicetitan_plugin import ServiceTitanPlugin
 
     assert ServiceTitanPlugin.fastapi_apps[0]["url_prefix"] == "/servicetitan"
-    [view] = ServiceTitanPlugin.external_views
-    assert (view["href"], view["destination"]) == ("servicetitan/dashboard", "nav")
+    assert [(view["href"], view["destination"]) for view in ServiceTitanPlugin.external_views] == [
+        ("servicetitan/dashboard", "nav"),
+        ("servicetitan/health", "nav"),
+        ("servicetitan/data-docs/", "nav"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +53,20 @@ def test_health_with_a_token_returns_the_report(client: TestClient, session: Ses
     assert body["status"] in {"healthy", "degraded"}
     assert set(body["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
     assert body["checks"]["credentials"]["details"]["by_status"] == {"connected": 1}
+
+
+def test_a_browser_gets_the_health_report_as_a_page(client: TestClient, session: Session) -> None:
+    session.add(make_credential(company_name="Paged Co", connection_status="error", is_active=True))
+    session.commit()
+    auth = {"Authorization": f"Bearer {token(client)}"}
+    page = client.get("/servicetitan/health", headers={**auth, "Accept": "text/html,application/xhtml+xml"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.status_code == client.get("/servicetitan/health", headers=auth).status_code
+    assert '<h2 id="credentials-title">Credentials: ' in page.text
+    assert "1 active credential(s) in error: Paged Co" in page.text
+    assert 'href="health?format=json"' in page.text
+    forced = client.get("/servicetitan/health?format=json", headers={**auth, "Accept": "text/html"})
+    assert forced.json()["checks"]["credentials"]["status"] in {"degraded", "unhealthy"}
 
 
 def test_health_is_503_when_unhealthy(client: TestClient, session: Session) -> None:
@@ -85,13 +102,11 @@ def test_airflow_lists_the_nav_entry_for_the_ui(client: TestClient) -> None:
     answer = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token(client)}"})
     assert answer.status_code == 200
     [plugin] = [p for p in answer.json()["plugins"] if p["name"] == "servicetitan"]
-    [view] = plugin["external_views"]
-    assert (view["name"], view["href"], view["destination"], view["url_route"]) == (
-        "ServiceTitan",
-        "servicetitan/dashboard",
-        "nav",
-        "servicetitan",
-    )
+    assert [(v["name"], v["href"], v["destination"], v["url_route"]) for v in plugin["external_views"]] == [
+        ("ServiceTitan", "servicetitan/dashboard", "nav", "servicetitan"),
+        ("ServiceTitan health", "servicetitan/health", "nav", "servicetitan-health"),
+        ("ServiceTitan data docs", "servicetitan/data-docs/", "nav", "servicetitan-data-docs"),
+    ]
 
 
 def test_an_invalid_token_is_refused(client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from servicetitan_pipeline.dev_environment import PROFILES, DevEnvironment, shell_exports
@@ -22,6 +23,13 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     demo = groups.add_parser("demo", help="run the demo on the local environment (what `make demo` does)")
     demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="Airflow standalone in the demo's world, until Ctrl-C (`make run`)")
+    run.add_argument("--profile", choices=PROFILES, default="local")
+    run.add_argument("--sandbox-port", type=int, default=None, help="default 8899; 0 = any free port")
+    run.add_argument("--slack-port", type=int, default=None, help="default 8765; 0 = any free port")
+    run.add_argument("--airflow-log", type=Path, help="write Airflow's output here instead of the terminal")
+    run.set_defaults(handler=_run)
 
     postgres = commands.add_parser("postgres", help="start or stop the embedded PostgreSQL")
     postgres.add_argument("action", choices=["start", "stop", "status"])
@@ -46,6 +54,16 @@ def _demo(args: argparse.Namespace) -> int:
 
     run_demo()
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.local_airflow import SANDBOX_PORT, run_local_airflow
+
+    sandbox_port = SANDBOX_PORT if args.sandbox_port is None else args.sandbox_port
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(args.airflow_log.open("a")) if args.airflow_log else None
+        slack_port = args.slack_port
+        return run_local_airflow(args.profile, sandbox_port=sandbox_port, slack_port=slack_port, airflow_output=log)
 
 
 def _postgres(args: argparse.Namespace) -> int:

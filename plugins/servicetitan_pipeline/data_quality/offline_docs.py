@@ -125,8 +125,12 @@ def localize_data_docs(site_dir: Path, pages: Iterable[str] | None = None) -> in
     return changed
 
 
+_HTML_WITHOUT_LANG = re.compile(r"<html(?![^>]*\blang=)", re.IGNORECASE)
+
+
 def localize_html(html: str, *, depth: int, page: str = "<html>") -> str:
-    """``html`` with the known CDN URLs replaced by relative paths, for a page ``depth`` folders below the root."""
+    """``html`` with the known CDN URLs replaced by relative paths, for a page ``depth`` folders below the root,
+    and its language declared (GX's pages do not say it; screen readers need it)."""
     prefix = "../" * depth
 
     def local(url: str) -> str | None:
@@ -164,7 +168,7 @@ def localize_html(html: str, *, depth: int, page: str = "<html>") -> str:
             return match[0]
         return f"url({match['q']}{target}{match['q']})"
 
-    return _CSS_URL.sub(css_url, _TAG.sub(tag, html))
+    return _HTML_WITHOUT_LANG.sub('<html lang="en"', _CSS_URL.sub(css_url, _TAG.sub(tag, html)), count=1)
 
 
 def _normalized(url: str) -> str:

@@ -4,6 +4,7 @@ served by the same app."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -68,7 +69,9 @@ def _num(value: Any) -> float:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.1f}"
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")  # 0.25, 37.5, 1.8: as many decimals as the value has
 
 
 def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: list[tuple[str, str]]) -> str:
@@ -102,12 +105,12 @@ def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: lis
 
 
 def _nice_max(value: float) -> float:
+    """The top of the y axis: the smallest 1, 2, 4 or 8 x 10^k at or above ``value``, so that its quarter
+    ticks are round numbers (0.25, 0.5, 1, 2, 2.5, 5, ...) whatever the magnitude."""
     if value <= 0:
         return 1.0
-    for step in (1, 2, 4, 5, 10, 20, 25, 40, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if value <= step:
-            return float(step)
-    return float(value * 1.1)
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    return next(m * magnitude for m in (1, 2, 4, 8, 10) if value <= m * magnitude * (1 + 1e-9))
 
 
 def bar_chart(title: str, x_labels: list[str], series: list[tuple[str, list[float]]], stacked: bool = True) -> str:
@@ -342,11 +345,12 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
         "<title>ServiceTitan pipeline dashboard</title>"
         '<link rel="stylesheet" href="static/dashboard.css"></head><body>'
         f"<header><h1>ServiceTitan pipeline</h1><p>Last {data.days} days, generated "
-        f'{now.strftime("%Y-%m-%d %H:%M UTC")}. <a href="health">Health report (JSON)</a></p></header>'
+        f'{now.strftime("%Y-%m-%d %H:%M UTC")}. <a href="health">Health report</a> · '
+        '<a href="data-docs/">Data docs</a></p></header>'
         "<main>"
         + section("Sync health", sync_group, "sync-health")
-        + section("Credential health", credential_group, "credential-health")
         + section("API performance", api_group, "api-performance")
+        + section("Credential health", credential_group, "credential-health")
         + section("Data quality", quality_group, "data-quality")
         + "</main></body></html>"
     )

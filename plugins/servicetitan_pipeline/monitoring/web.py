@@ -12,11 +12,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.monitoring.health import HealthStatus, ServiceTitanHealthCheck
+from servicetitan_pipeline.monitoring.health_page import render_health_page
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -57,6 +58,13 @@ def data_docs_file(page: str) -> Path | None:
     return candidate
 
 
+def wants_html(accept: str, format: str | None) -> bool:
+    """``format`` decides when given; else a browser's Accept (text/html) gets the page, anything else JSON."""
+    if format is not None:
+        return format == "html"
+    return "text/html" in accept
+
+
 def _auth_dependency() -> Any:
     from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
     from airflow.api_fastapi.core_api.security import requires_access_view
@@ -75,9 +83,12 @@ def create_app() -> FastAPI:
     )
 
     @app.get("/health")
-    async def health() -> JSONResponse:
+    async def health(request: Request, format: str | None = None) -> Response:
+        """JSON for probes and scripts; a page for a browser (it asks for text/html), or ``?format=html``."""
         report = await asyncio.to_thread(lambda: ServiceTitanHealthCheck().run())
         code = 503 if report.status is HealthStatus.UNHEALTHY else 200
+        if wants_html(request.headers.get("accept", ""), format):
+            return HTMLResponse(render_health_page(report), status_code=code)
         return JSONResponse(report.as_dict(), status_code=code)
 
     @app.get("/dashboard", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ import pytest
 
 from servicetitan_pipeline.data_quality import offline_docs
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
-from servicetitan_pipeline.data_quality.offline_docs import URL_MAP, localize_data_docs
+from servicetitan_pipeline.data_quality.offline_docs import URL_MAP, localize_data_docs, localize_html
 
 # A dot in a suite name nests its pages one folder deeper: validations/demo/orders/<run>/<time>/<batch>.html.
 SUITE = "demo.orders"
@@ -135,6 +135,15 @@ def test_a_nested_page_climbs_to_the_site_root(site: Path) -> None:
     # Only the named page changed.
     assert "https://code.jquery.com/jquery-3.7.1.min.js" in (site / "index.html").read_text()
     assert 'src="static/vendor/jquery-3.7.1/jquery.min.js"' not in (site / "index.html").read_text()
+
+
+def test_every_page_declares_its_language_once(site: Path) -> None:
+    localize_data_docs(site)
+    for page in site.rglob("*.html"):
+        opening = re.search(r"<html[^>]*>", page.read_text(), re.IGNORECASE)
+        assert opening is not None, page
+        assert opening[0].count("lang=") == 1, (page, opening[0])
+    assert localize_html('<html lang="de"><body></body></html>', depth=0) == '<html lang="de"><body></body></html>'
 
 
 def test_second_run_changes_nothing(site: Path) -> None:

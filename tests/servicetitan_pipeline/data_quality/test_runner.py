@@ -192,6 +192,34 @@ def test_chunks_add_up_to_the_same_verdict(
     assert (unique.success, unique.unexpected_count) == (False, 2)
 
 
+def test_the_customer_is_judged_only_once_the_tenant_has_customers(
+    session: Session, clean_db: Engine, gx_project: GreatExpectationsProject
+) -> None:
+    # An invoices-only first sync, before any customers: not 0 %, since no customer could have been found.
+    credential = make_credential(company_name="Invoices First")
+    first = make_sync_log(credential, data_type="invoices", status="completed")
+    session.add_all([credential, first])
+    session.flush()
+    for invoice_id in (1, 2):
+        _invoice(session, credential.id, invoice_id, customer_id=7)
+    _ledger(session, first.id, "invoices", [1, 2])
+    session.commit()
+    (report,) = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert (report.score, report.failing()) == (Decimal("100.00"), [])
+    # Once the tenant's customers are loaded, an invoice naming none of them is caught.
+    later = make_sync_log(credential, data_type="invoices", status="completed")
+    session.add(later)
+    session.flush()
+    _customer(session, credential.id, 8)
+    _ledger(session, later.id, "invoices", [1, 2])
+    session.commit()
+    (report,) = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert [outcome.description for outcome in report.failing()] == [
+        "The invoice's customer exists in this tenant's customers"
+    ]
+    assert report.invalid_records == 2
+
+
 def test_customers_blank_text_counts_as_missing(
     session: Session, clean_db: Engine, gx_project: GreatExpectationsProject
 ) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetitan_pipeline.demo import COMPANIES
+from servicetitan_pipeline.demo_world import COMPANIES
 from servicetitan_pipeline.sandbox import ConfigError, default_config, load_config, parse_config
 from servicetitan_pipeline.sandbox.config import (
     DEFAULT_EXPORT_PAGE_SIZE,

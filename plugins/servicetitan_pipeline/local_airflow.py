@@ -1,0 +1,99 @@
+"""``make run``: Airflow standalone (scheduler, DAG processor, triggerer and API server in one command) with
+this project loaded, in the demo's world (sandbox tenants, Slack receiver, credentials onboarded), until
+Ctrl-C. The browser tests start it the same way, on a profile and ports of their own."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from servicetitan_pipeline.dev_environment import PROJECT_ROOT, DevEnvironment
+
+SANDBOX_PORT = 8899  # fixed, so that the onboarded credentials' base URL stays right from run to run
+STOP_SECONDS = 30
+
+
+def run_local_airflow(
+    profile: str = "local",
+    *,
+    sandbox_port: int = SANDBOX_PORT,
+    slack_port: int | None = None,
+    settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml",
+    airflow_output: IO[str] | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Prepare ``profile``, import the settings, start the demo's world and ``airflow standalone`` (its
+    output to ``airflow_output``, else this terminal); return its exit status once it stops."""
+    env = DevEnvironment(profile).prepare()
+    # Airflow reads its configuration when first imported: only now, after prepare().
+    from servicetitan_pipeline.airflow_settings import import_settings
+    from servicetitan_pipeline.demo_world import demo_world
+    from servicetitan_pipeline.slack_receiver import DEFAULT_PORT
+
+    for line in import_settings(settings_file):
+        say(line)
+    with demo_world(sandbox_port=sandbox_port, slack_port=DEFAULT_PORT if slack_port is None else slack_port) as world:
+        url = f"http://localhost:{env['AIRFLOW__API__PORT']}"
+        say(f"ServiceTitan sandbox: {world.sandbox.base_url} (tenants {', '.join(map(str, world.tenant_ids))})")
+        say(f"Slack webhook receiver: {world.slack.base_url} (messages: {world.slack.base_url}/messages)")
+        for line in world.onboarding:
+            say(f"  {line}")
+        say(
+            f"Airflow UI: {url}  (log in as admin / admin; Ctrl-C stops everything)\n"
+            f"  DAG servicetitan_sync > Trigger: credential (e.g. Acme Plumbing, or all), data_type, full_refresh\n"
+            f"  {url}/servicetitan/dashboard   the dashboard (also under ServiceTitan in the navigation)\n"
+            f"  {url}/servicetitan/health      the health report (JSON)\n"
+            f"  {url}/servicetitan/data-docs/  the Great Expectations data docs"
+        )
+        return _run_until_stopped([_airflow(), "standalone"], airflow_output)
+
+
+def _airflow() -> str:
+    return str(Path(sys.executable).parent / "airflow")
+
+
+def _run_until_stopped(command: list[str], output: IO[str] | None) -> int:
+    # standalone starts its components by name (`airflow scheduler`, ...): this venv's bin first on PATH.
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    # A session of its own, so that stopping reaches every component standalone started.
+    process = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None
+    )
+    # SIGTERM stops it as Ctrl-C does: unwinding to the finally below (waiting inside the handler would
+    # deadlock with the wait it interrupted).
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        # A second Ctrl-C or SIGTERM must not cut the stopping short: that would leave Airflow running.
+        interrupt_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _stop(process)
+        signal.signal(signal.SIGINT, interrupt_handler)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to every process of the session (standalone stops its components), SIGKILL to what is left."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
