@@ -47,8 +47,8 @@ def run_local_airflow(
         say(
             f"Airflow UI: {url}  (log in as admin / admin; Ctrl-C stops everything)\n"
             f"  DAG servicetitan_sync > Trigger: credential (e.g. Acme Plumbing, or all), data_type, full_refresh\n"
-            f"  {url}/servicetitan/dashboard   the dashboard (also under ServiceTitan in the navigation)\n"
-            f"  {url}/servicetitan/health      the health report (JSON)\n"
+            f"  {url}/servicetitan/dashboard   the dashboard (also: Browse > ServiceTitan)\n"
+            f"  {url}/servicetitan/health      the health report (a page; JSON for probes)\n"
             f"  {url}/servicetitan/data-docs/  the Great Expectations data docs"
         )
         return _run_until_stopped([_airflow(), "standalone"], airflow_output)
@@ -65,25 +65,28 @@ def _run_until_stopped(command: list[str], output: IO[str] | None) -> int:
     process = subprocess.Popen(
         command, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None
     )
-    # SIGTERM stops it as Ctrl-C does: unwinding to the finally below (waiting inside the handler would
-    # deadlock with the wait it interrupted).
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C and SIGTERM (also when started in the background, where SIGINT comes ignored) unwind to the
+    # finally below; waiting inside a handler would deadlock with the wait it interrupted.
+    previous = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
         return process.wait()
     except KeyboardInterrupt:
         return 130
     finally:
-        # A second Ctrl-C or SIGTERM must not cut the stopping short: that would leave Airflow running.
-        interrupt_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _ignore_stop_signals()  # a second Ctrl-C must not cut the stopping short: Airflow would be left running
         _stop(process)
-        signal.signal(signal.SIGINT, interrupt_handler)
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
+    _ignore_stop_signals()  # once is enough
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -93,6 +93,8 @@ def _profile_environment(profile: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def airflow_ui() -> Iterator[AirflowUI]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old_screenshot in ARTIFACTS.glob("*.png"):  # only this session's failures are left to look at
+        old_screenshot.unlink()
     port = _free_port()
     env = {
         **ORIGINAL_ENVIRONMENT,
