@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import psycopg
 import yaml
 from psycopg import sql
@@ -33,7 +32,9 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
-from servicetitan_pipeline.servicetitan.records import INVOICE, Record
+from servicetitan_pipeline.servicetitan.client import Credentials, ServiceTitanClient
+from servicetitan_pipeline.servicetitan.records import Record
+from servicetitan_pipeline.servicetitan.resources import INVOICES
 from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.tables import INVOICE_TABLE
 
@@ -113,12 +114,6 @@ def run(
     return results
 
 
-class _ExportPage(msgspec.Struct, rename="camel"):
-    data: list[msgspec.Raw]
-    has_more: bool
-    continue_from: str | None = None
-
-
 class _Sandbox:
     """The sandbox as a process of its own, so it never competes with the client for the GIL."""
 
@@ -190,25 +185,11 @@ def _warm_up(base_url: str, copy_file: Path, conninfo: str, credential_id: str) 
 
 
 def _export_pages(base_url: str) -> Iterator[list[Record]]:
-    """The records of each page of the invoice export, first to last."""
-    token = httpx.post(
-        f"{base_url}/connect/token",
-        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "ST-App-Key": APP_KEY}
-    with httpx.Client(timeout=600) as http:
-        position = None
-        while True:
-            params: dict[str, str] = {"from": position} if position else {}
-            response = http.get(
-                f"{base_url}/accounting/v2/tenant/{TENANT_ID}/export/invoices", params=params, headers=headers
-            )
-            page = msgspec.json.decode(response.raise_for_status().content, type=_ExportPage)
-            records, _ = INVOICE.split("invoices", "id", page.data)
-            yield records
-            if not page.has_more:
-                return
-            position = page.continue_from
+    """The records of each page of the invoice export, first to last, read by the project's own client."""
+    credentials = Credentials(TENANT_ID, "integration", CLIENT_ID, CLIENT_SECRET, APP_KEY, base_url=base_url)
+    with ServiceTitanClient(credentials) as client:
+        for page in client.export(INVOICES):
+            yield page.records
 
 
 def _copy_sql(table: str, direction: str) -> sql.Composed:

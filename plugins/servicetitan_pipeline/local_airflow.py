@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from servicetitan_pipeline.dev_environment import PROJECT_ROOT, DevEnvironment
+from servicetitan_pipeline.slack_receiver import DEFAULT_PORT as SLACK_PORT
 
 SANDBOX_PORT = 8899  # fixed, so that the onboarded credentials' base URL stays right from run to run
 STOP_SECONDS = 30
@@ -23,7 +24,7 @@ def run_local_airflow(
     profile: str = "local",
     *,
     sandbox_port: int = SANDBOX_PORT,
-    slack_port: int | None = None,
+    slack_port: int = SLACK_PORT,
     settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml",
     airflow_output: IO[str] | None = None,
     say: Callable[[str], None] = print,
@@ -34,11 +35,10 @@ def run_local_airflow(
     # Airflow reads its configuration when first imported: only now, after prepare().
     from servicetitan_pipeline.airflow_settings import import_settings
     from servicetitan_pipeline.demo_world import demo_world
-    from servicetitan_pipeline.slack_receiver import DEFAULT_PORT
 
     for line in import_settings(settings_file):
         say(line)
-    with demo_world(sandbox_port=sandbox_port, slack_port=DEFAULT_PORT if slack_port is None else slack_port) as world:
+    with demo_world(sandbox_port=sandbox_port, slack_port=slack_port) as world:
         url = f"http://localhost:{env['AIRFLOW__API__PORT']}"
         say(f"ServiceTitan sandbox: {world.sandbox.base_url} (tenants {', '.join(map(str, world.tenant_ids))})")
         say(f"Slack webhook receiver: {world.slack.base_url} (messages: {world.slack.base_url}/messages)")

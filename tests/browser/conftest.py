@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +50,23 @@ class AirflowUI:
     url: str
     project_db: str
     log: Path
-
-    def api_token(self) -> str:
-        answer = httpx.post(f"{self.url}/auth/token", json={"username": USER, "password": PASSWORD}, timeout=30)
-        answer.raise_for_status()
-        return str(answer.json()["access_token"])
+    _token: str | None = None
 
     def api(self, path: str, **params: Any) -> Any:
+        """GET from Airflow's REST API as the admin (one token for the session, as the UI keeps one)."""
+        if self._token is None:
+            login = httpx.post(f"{self.url}/auth/token", json={"username": USER, "password": PASSWORD}, timeout=30)
+            login.raise_for_status()
+            self._token = str(login.json()["access_token"])
         answer = httpx.get(
-            f"{self.url}/api/v2/{path}", params=params, headers={"Authorization": f"Bearer {self.api_token()}"}
+            f"{self.url}/api/v2/{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}
         )
         answer.raise_for_status()
         return answer.json()
 
+    @cached_property
     def engine(self) -> sa.Engine:
+        """The stack's project database (disposed when the stack stops)."""
         return sa.create_engine(self.project_db.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
@@ -120,6 +124,8 @@ def airflow_ui() -> Iterator[AirflowUI]:
         _wait_until_ready(ui, stack)
         yield ui
     finally:
+        if "engine" in vars(ui):
+            ui.engine.dispose()
         stack.send_signal(signal.SIGTERM)
         try:
             stack.wait(timeout=90)

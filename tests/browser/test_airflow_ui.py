@@ -49,20 +49,16 @@ def wait_for_run(ui: AirflowUI, run_id: str) -> str:
 
 
 def latest_sync_log(ui: AirflowUI, company: str) -> sa.Row[tuple[object, ...]]:
-    engine = ui.engine()
-    try:
-        with engine.connect() as conn:
-            return conn.execute(
-                sa.text(
-                    "SELECT l.sync_type, l.data_type, l.status, l.records_processed, l.records_successful,"
-                    " l.started_at FROM servicetitan_sync_logs AS l"
-                    " JOIN servicetitan_credentials AS c ON c.id = l.credential_id"
-                    " WHERE c.company_name = :company ORDER BY l.started_at DESC LIMIT 1"
-                ),
-                {"company": company},
-            ).one()
-    finally:
-        engine.dispose()
+    with ui.engine.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT l.sync_type, l.data_type, l.status, l.records_processed, l.records_successful,"
+                " l.started_at FROM servicetitan_sync_logs AS l"
+                " JOIN servicetitan_credentials AS c ON c.id = l.credential_id"
+                " WHERE c.company_name = :company ORDER BY l.started_at DESC LIMIT 1"
+            ),
+            {"company": company},
+        ).one()
 
 
 def test_an_admin_triggers_a_manual_sync_and_reads_the_results(page: Page, airflow_ui: AirflowUI) -> None:
@@ -83,7 +79,7 @@ def test_an_admin_triggers_a_manual_sync_and_reads_the_results(page: Page, airfl
     kpis = page.locator("p.kpis")
     expect(kpis).to_contain_text("completed")
     syncs = int(kpis.locator("b").first.inner_text().replace(",", ""))
-    with airflow_ui.engine().connect() as conn:
+    with airflow_ui.engine.connect() as conn:
         in_database = conn.execute(
             sa.text("SELECT count(*) FROM servicetitan_sync_logs WHERE started_at >= now() - interval '14 days'")
         ).scalar_one()

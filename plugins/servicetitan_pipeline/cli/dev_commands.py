@@ -7,6 +7,8 @@ import contextlib
 from pathlib import Path
 
 from servicetitan_pipeline.dev_environment import PROFILES, DevEnvironment, shell_exports
+from servicetitan_pipeline.local_airflow import SANDBOX_PORT
+from servicetitan_pipeline.slack_receiver import DEFAULT_PORT as SLACK_PORT
 
 
 def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,8 +28,8 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     run = commands.add_parser("run", help="Airflow standalone in the demo's world, until Ctrl-C (`make run`)")
     run.add_argument("--profile", choices=PROFILES, default="local")
-    run.add_argument("--sandbox-port", type=int, default=None, help="default 8899; 0 = any free port")
-    run.add_argument("--slack-port", type=int, default=None, help="default 8765; 0 = any free port")
+    run.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT, help="0 = any free port (default %(default)s)")
+    run.add_argument("--slack-port", type=int, default=SLACK_PORT, help="0 = any free port (default %(default)s)")
     run.add_argument("--airflow-log", type=Path, help="write Airflow's output here instead of the terminal")
     run.set_defaults(handler=_run)
 
@@ -57,13 +59,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from servicetitan_pipeline.local_airflow import SANDBOX_PORT, run_local_airflow
+    from servicetitan_pipeline.local_airflow import run_local_airflow
 
-    sandbox_port = SANDBOX_PORT if args.sandbox_port is None else args.sandbox_port
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(args.airflow_log.open("a")) if args.airflow_log else None
-        slack_port = args.slack_port
-        return run_local_airflow(args.profile, sandbox_port=sandbox_port, slack_port=slack_port, airflow_output=log)
+        return run_local_airflow(
+            args.profile, sandbox_port=args.sandbox_port, slack_port=args.slack_port, airflow_output=log
+        )
 
 
 def _postgres(args: argparse.Namespace) -> int:
