@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,3 +56,24 @@ def airflow_connections() -> Iterator[None]:
 
     with create_session() as db:
         db.query(Connection).filter(Connection.conn_type == "servicetitan").delete()
+
+
+@pytest.fixture(scope="module")
+def airflow_api() -> Iterator[TestClient]:
+    """Airflow's own API server app (REST API, login, the project's plugin mounted in it), in this process."""
+    from airflow.api_fastapi.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def api_token(client: TestClient) -> str:
+    """A JWT for the local admin, from ``POST /auth/token`` as any API user gets one."""
+    answer = client.post("/auth/token", json={"username": "admin", "password": "admin"})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def airflow_api_headers(airflow_api: TestClient) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(airflow_api)}"}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicetitan_pipeline.credentials.secret_store import APP_KEY_FIELD
+
 
 def get_provider_info() -> dict[str, Any]:
     return {
@@ -29,7 +31,8 @@ def get_provider_info() -> dict[str, Any]:
                         "schema": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
                         "description": "The numeric ServiceTitan tenant id.",
                     },
-                    "app_key": {
+                    # A name Airflow hides; "format": "password" makes the form's widget a password field.
+                    APP_KEY_FIELD: {
                         "label": "App Key",
                         "schema": {"type": ["string", "null"], "format": "password"},
                         "description": "The application key (ST-App-Key) of this integration.",

@@ -116,7 +116,7 @@ def test_servicetitan_connections_have_their_own_form(page: Page) -> None:
     dialog.get_by_role("button", name="Extra Fields", exact=True).click()
     for label in ("Tenant ID", "App Key", "Environment", "Base URL override"):
         expect(dialog.locator("label", has_text=label).first).to_be_visible()
-    expect(dialog.locator("#element_app_key")).to_have_attribute("type", "password")  # a secret: masked
+    expect(dialog.locator("#element_app_api_key")).to_have_attribute("type", "password")  # a secret: masked
     expect(dialog.get_by_text("null", exact=True)).to_have_count(0)
     for hidden in ("Host", "Schema", "Port"):
         expect(dialog.get_by_label(hidden, exact=True)).to_have_count(0)

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.conftest import api_token
 from tests.factories import make_credential
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    from airflow.api_fastapi.app import create_app
-
-    with TestClient(create_app()) as test_client:
-        yield test_client
-
-
-def token(client: TestClient) -> str:
-    answer = client.post("/auth/token", json={"username": "admin", "password": "admin"})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["access_token"])
 
 
 def test_plugin_declares_the_app_and_a_nav_entry() -> None:
@@ -40,14 +26,14 @@ def test_plugin_declares_the_app_and_a_nav_entry() -> None:
 @pytest.mark.parametrize(
     "path", ["/servicetitan/health", "/servicetitan/dashboard", "/servicetitan/static/dashboard.css"]
 )
-def test_without_a_token_is_401(client: TestClient, path: str) -> None:
-    assert client.get(path).status_code == 401
+def test_without_a_token_is_401(airflow_api: TestClient, path: str) -> None:
+    assert airflow_api.get(path).status_code == 401
 
 
-def test_health_with_a_token_returns_the_report(client: TestClient, session: Session) -> None:
+def test_health_with_a_token_returns_the_report(airflow_api: TestClient, session: Session) -> None:
     session.add(make_credential(connection_status="connected", is_active=False))
     session.commit()
-    answer = client.get("/servicetitan/health", headers={"Authorization": f"Bearer {token(client)}"})
+    answer = airflow_api.get("/servicetitan/health", headers={"Authorization": f"Bearer {api_token(airflow_api)}"})
     assert answer.status_code == 200, answer.text[:3000]
     body = answer.json()
     assert body["status"] in {"healthy", "degraded"}
@@ -55,51 +41,51 @@ def test_health_with_a_token_returns_the_report(client: TestClient, session: Ses
     assert body["checks"]["credentials"]["details"]["by_status"] == {"connected": 1}
 
 
-def test_a_browser_gets_the_health_report_as_a_page(client: TestClient, session: Session) -> None:
+def test_a_browser_gets_the_health_report_as_a_page(airflow_api: TestClient, session: Session) -> None:
     session.add(make_credential(company_name="Paged Co", connection_status="error", is_active=True))
     session.commit()
-    auth = {"Authorization": f"Bearer {token(client)}"}
-    page = client.get("/servicetitan/health", headers={**auth, "Accept": "text/html,application/xhtml+xml"})
+    auth = {"Authorization": f"Bearer {api_token(airflow_api)}"}
+    page = airflow_api.get("/servicetitan/health", headers={**auth, "Accept": "text/html,application/xhtml+xml"})
     assert page.headers["content-type"].startswith("text/html")
-    assert page.status_code == client.get("/servicetitan/health", headers=auth).status_code
+    assert page.status_code == airflow_api.get("/servicetitan/health", headers=auth).status_code
     assert '<h2 id="credentials-title">Credentials: ' in page.text
     assert "1 active credential(s) in error: Paged Co" in page.text
     assert 'href="health?format=json"' in page.text
-    forced = client.get("/servicetitan/health?format=json", headers={**auth, "Accept": "text/html"})
+    forced = airflow_api.get("/servicetitan/health?format=json", headers={**auth, "Accept": "text/html"})
     assert forced.json()["checks"]["credentials"]["status"] in {"degraded", "unhealthy"}
 
 
-def test_health_is_503_when_unhealthy(client: TestClient, session: Session) -> None:
+def test_health_is_503_when_unhealthy(airflow_api: TestClient, session: Session) -> None:
     session.add(
         make_credential(
             client_secret_expires_at=datetime.now(UTC) - timedelta(days=1), is_active=True, connection_status="error"
         )
     )
     session.commit()
-    client.cookies.set("_token", token(client))
+    airflow_api.cookies.set("_token", api_token(airflow_api))
     try:
-        answer = client.get("/servicetitan/health")  # the UI's cookie works as well as a bearer token
+        answer = airflow_api.get("/servicetitan/health")  # the UI's cookie works as well as a bearer token
     finally:
-        client.cookies.clear()
+        airflow_api.cookies.clear()
     assert answer.status_code == 503
     assert answer.json()["checks"]["credentials"]["status"] == "unhealthy"
 
 
-def test_dashboard_and_its_stylesheet_are_served_with_a_token(client: TestClient, session: Session) -> None:
+def test_dashboard_and_its_stylesheet_are_served_with_a_token(airflow_api: TestClient, session: Session) -> None:
     session.add(make_credential(company_name="Dash Co", connection_status="connected", is_active=False))
     session.commit()
-    headers = {"Authorization": f"Bearer {token(client)}"}
-    page = client.get("/servicetitan/dashboard", headers=headers)
+    headers = {"Authorization": f"Bearer {api_token(airflow_api)}"}
+    page = airflow_api.get("/servicetitan/dashboard", headers=headers)
     assert page.status_code == 200
     assert "Dash Co" in page.text
     assert "<h2>Sync health</h2>" in page.text
-    css = client.get("/servicetitan/static/dashboard.css", headers=headers)
+    css = airflow_api.get("/servicetitan/static/dashboard.css", headers=headers)
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
 
 
-def test_airflow_lists_the_nav_entry_for_the_ui(client: TestClient) -> None:
-    answer = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token(client)}"})
+def test_airflow_lists_the_nav_entry_for_the_ui(airflow_api: TestClient) -> None:
+    answer = airflow_api.get("/api/v2/plugins", headers={"Authorization": f"Bearer {api_token(airflow_api)}"})
     assert answer.status_code == 200
     [plugin] = [p for p in answer.json()["plugins"] if p["name"] == "servicetitan"]
     assert [(v["name"], v["href"], v["destination"], v["url_route"]) for v in plugin["external_views"]] == [
@@ -109,6 +95,6 @@ def test_airflow_lists_the_nav_entry_for_the_ui(client: TestClient) -> None:
     ]
 
 
-def test_an_invalid_token_is_refused(client: TestClient) -> None:
-    answer = client.get("/servicetitan/health", headers={"Authorization": "Bearer not-a-jwt"})
+def test_an_invalid_token_is_refused(airflow_api: TestClient) -> None:
+    answer = airflow_api.get("/servicetitan/health", headers={"Authorization": "Bearer not-a-jwt"})
     assert answer.status_code == 403  # Airflow: 401 without a token, 403 "Invalid JWT token" with a bad one

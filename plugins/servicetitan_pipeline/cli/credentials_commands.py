@@ -64,6 +64,27 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     remove.set_defaults(handler=_remove)
 
+    upgrade = commands.add_parser(
+        "upgrade-connections",
+        help="store the app key of connections made by an earlier version where Airflow hides it",
+        description=(
+            "Rewrite the servicetitan connections in Airflow's metadata database that keep the app key under "
+            "'app_key' (which Airflow shows in plain text) to keep it under 'app_api_key' (which Airflow hides). "
+            "Connections in a secrets backend or AIRFLOW_CONN_* variable are not touched: rename the field there."
+        ),
+    )
+    upgrade.set_defaults(handler=_upgrade_connections)
+
+
+def _upgrade_connections(args: argparse.Namespace) -> int:
+    upgraded = AirflowConnectionSecretStore().upgrade_connections()
+    if not upgraded:
+        print("every servicetitan connection in Airflow's metadata database is up to date: nothing changed")
+        return 0
+    for conn_id in upgraded:
+        print(f"upgraded Airflow connection {conn_id!r}: its app key is now hidden in the UI and the REST API")
+    return 0
+
 
 def _parse_datetime(text: str) -> datetime:
     try:

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 SERVICETITAN_CONN_TYPE = "servicetitan"
+# The app key's extras field. Airflow hides an extra's value (UI, REST API, CLI, logs) only when the field's
+# name holds a sensitive word; "api_key" is one of them, in every deployment, whatever its configuration.
+APP_KEY_FIELD = "app_api_key"
+# Where connections stored before kept it: still read, never written (Airflow shows it in plain text);
+# `servicetitan credentials upgrade-connections` moves it.
+LEGACY_APP_KEY_FIELD = "app_key"
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,27 @@ class CredentialSecrets:
 
     def __repr__(self) -> str:  # never print secrets, even by accident
         return f"CredentialSecrets(client_id={self.client_id!r}, client_secret='***', app_key='***')"
+
+
+def connection_extra(
+    secrets: CredentialSecrets, *, tenant_id: int, environment: str, base_url: str | None
+) -> dict[str, object]:
+    """The extras of a ``servicetitan`` connection, as ``ServiceTitanHook`` reads them."""
+    extra: dict[str, object] = {"tenant_id": str(tenant_id), "environment": environment, APP_KEY_FIELD: secrets.app_key}
+    if base_url:
+        extra["base_url"] = base_url
+    return extra
+
+
+def upgrade_extra(extra: dict[str, object]) -> dict[str, object] | None:
+    """``extra`` as this version stores it, or None when it already is: the app key moved from its old
+    field (plain or with the old form's ``extra__servicetitan__`` prefix) to ``APP_KEY_FIELD``."""
+    upgraded = dict(extra)
+    for old in (LEGACY_APP_KEY_FIELD, f"extra__{SERVICETITAN_CONN_TYPE}__{LEGACY_APP_KEY_FIELD}"):
+        value = upgraded.pop(old, None)
+        if value and not upgraded.get(APP_KEY_FIELD):
+            upgraded[APP_KEY_FIELD] = value
+    return upgraded if upgraded != extra else None
 
 
 class SecretStoreError(RuntimeError):
@@ -75,9 +102,7 @@ class AirflowConnectionSecretStore:
         from airflow.models.connection import Connection
         from airflow.utils.session import create_session
 
-        extra: dict[str, object] = {"tenant_id": str(tenant_id), "environment": environment, "app_key": secrets.app_key}
-        if base_url:
-            extra["base_url"] = base_url
+        extra = connection_extra(secrets, tenant_id=tenant_id, environment=environment, base_url=base_url)
         conn = Connection(
             conn_id=conn_id,
             conn_type=SERVICETITAN_CONN_TYPE,
@@ -101,3 +126,19 @@ class AirflowConnectionSecretStore:
         with create_session() as session:
             deleted = session.query(Connection).filter(Connection.conn_id == conn_id).delete()
         return bool(deleted)
+
+    def upgrade_connections(self) -> list[str]:
+        """Rewrite the ``servicetitan`` connections of the metadata database stored by an earlier version
+        (see ``upgrade_extra``); return their ids. Secrets backends and environment variables are not
+        written to: their owners rename the field there."""
+        from airflow.models.connection import Connection
+        from airflow.utils.session import create_session
+
+        upgraded = []
+        with create_session() as session:
+            for conn in session.query(Connection).filter(Connection.conn_type == SERVICETITAN_CONN_TYPE):
+                extra = upgrade_extra(conn.extra_dejson)
+                if extra is not None:
+                    conn.set_extra(json.dumps(extra))
+                    upgraded.append(conn.conn_id)
+        return sorted(upgraded)

@@ -10,6 +10,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from servicetitan_pipeline.airflow_connections import get_airflow_connection
+from servicetitan_pipeline.credentials.secret_store import APP_KEY_FIELD, LEGACY_APP_KEY_FIELD
 from servicetitan_pipeline.db.enums import Environment
 from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, Credentials, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
@@ -58,7 +59,8 @@ class ServiceTitanHook(BaseHook):
 
 def credentials_from_connection(conn: Any) -> Credentials:
     """Read a ``servicetitan`` connection: login = client id, password = client secret, extras =
-    tenant_id, environment, app_key and an optional base_url (the sandbox)."""
+    tenant_id, environment, app_api_key (``app_key`` in connections stored before) and an optional
+    base_url (the sandbox)."""
     extra = conn.extra_dejson or {}
 
     def field(name: str) -> Any:
@@ -72,7 +74,7 @@ def credentials_from_connection(conn: Any) -> Credentials:
     environment = field("environment") or Environment.PRODUCTION.value
     if environment not in {e.value for e in Environment}:
         problems.append("Environment (integration or production)")
-    app_key = field("app_key")
+    app_key = field(APP_KEY_FIELD) or field(LEGACY_APP_KEY_FIELD)
     if not app_key:
         problems.append("App Key")
     if not conn.login:

@@ -135,3 +135,34 @@ def test_disable_and_remove(capsys: pytest.CaptureFixture[str], engine: Engine) 
 def test_unknown_credential(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["credentials", "disable", "production:999"]) == 2
     assert "no credential 'production:999'" in capsys.readouterr().err
+
+
+def test_upgrade_connections_hides_the_app_key_of_earlier_connections(capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow._shared.secrets_masker import redact
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
+
+    # As an earlier version stored it: the app key under "app_key", which Airflow shows in plain text.
+    with create_session() as session:
+        session.add(
+            Connection(
+                conn_id="servicetitan_integration_1001",
+                conn_type="servicetitan",
+                login="acme-client",
+                password=SECRET,
+                extra=json.dumps({"tenant_id": "1001", "environment": "integration", "app_key": APP_KEY}),
+            )
+        )
+    assert main(["credentials", "upgrade-connections"]) == 0
+    assert capsys.readouterr().out == (
+        "upgraded Airflow connection 'servicetitan_integration_1001': "
+        "its app key is now hidden in the UI and the REST API\n"
+    )
+    conn = Connection.get_connection_from_secrets("servicetitan_integration_1001")
+    assert APP_KEY not in json.dumps(redact(conn.extra_dejson))
+    assert ServiceTitanHook("servicetitan_integration_1001").credentials.app_key == APP_KEY
+
+    assert main(["credentials", "upgrade-connections"]) == 0
+    assert "nothing changed" in capsys.readouterr().out

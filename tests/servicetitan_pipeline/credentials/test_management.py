@@ -112,7 +112,7 @@ class TestOnboard:
         assert conn.extra_dejson == {
             "tenant_id": "1001",
             "environment": "integration",
-            "app_key": "acme-app-key",
+            "app_api_key": "acme-app-key",
             "base_url": "http://127.0.0.1:9999",
         }
         # At rest, Airflow's metadata database holds ciphertext only.

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    from airflow.api_fastapi.app import create_app
-
-    with TestClient(create_app()) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def headers(client: TestClient) -> dict[str, str]:
-    answer = client.post("/auth/token", json={"username": "admin", "password": "admin"})
-    assert answer.status_code == 201, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -50,20 +34,22 @@ def site(gx_dir: Path) -> Path:
 @pytest.mark.parametrize(
     "path", ["/servicetitan/data-docs/", "/servicetitan/data-docs/index.html", "/servicetitan/data-docs/static/app.js"]
 )
-def test_without_a_token_is_401(client: TestClient, site: Path, path: str) -> None:
-    assert client.get(path).status_code == 401
+def test_without_a_token_is_401(airflow_api: TestClient, site: Path, path: str) -> None:
+    assert airflow_api.get(path).status_code == 401
 
 
 @pytest.mark.parametrize("path", ["/servicetitan/data-docs/", "/servicetitan/data-docs/index.html"])
-def test_the_index(client: TestClient, headers: dict[str, str], site: Path, path: str) -> None:
-    answer = client.get(path, headers=headers)
+def test_the_index(airflow_api: TestClient, airflow_api_headers: dict[str, str], site: Path, path: str) -> None:
+    answer = airflow_api.get(path, headers=airflow_api_headers)
     assert answer.status_code == 200
     assert answer.text == "<html><body>GX index</body></html>"
     assert answer.headers["content-type"] == "text/html; charset=utf-8"
 
 
-def test_without_the_slash_redirects_under_it(client: TestClient, headers: dict[str, str], site: Path) -> None:
-    answer = client.get("/servicetitan/data-docs", headers=headers, follow_redirects=False)
+def test_without_the_slash_redirects_under_it(
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], site: Path
+) -> None:
+    answer = airflow_api.get("/servicetitan/data-docs", headers=airflow_api_headers, follow_redirects=False)
     assert answer.status_code == 307
     assert answer.headers["location"] == "data-docs/"  # so the site's relative links resolve
 
@@ -78,9 +64,9 @@ def test_without_the_slash_redirects_under_it(client: TestClient, headers: dict[
     ],
 )
 def test_files_with_their_content_types(
-    client: TestClient, headers: dict[str, str], site: Path, page: str, content_type: str, body: bytes
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], site: Path, page: str, content_type: str, body: bytes
 ) -> None:
-    answer = client.get(f"/servicetitan/data-docs/{page}", headers=headers)
+    answer = airflow_api.get(f"/servicetitan/data-docs/{page}", headers=airflow_api_headers)
     assert answer.status_code == 200
     assert content_type in answer.headers["content-type"]
     assert answer.content == body
@@ -102,20 +88,22 @@ def test_files_with_their_content_types(
     ],
 )
 def test_nothing_outside_the_site_is_served(
-    client: TestClient, headers: dict[str, str], site: Path, gx_dir: Path, page: str
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], site: Path, gx_dir: Path, page: str
 ) -> None:
     (site / "linked_out").symlink_to(gx_dir, target_is_directory=True)
     (site / "secret_link.txt").symlink_to(gx_dir / "secret.txt")
-    answer = client.get(f"/servicetitan/data-docs/{page}", headers=headers)
+    answer = airflow_api.get(f"/servicetitan/data-docs/{page}", headers=airflow_api_headers)
     assert answer.status_code == 404
     assert "hunter2" not in answer.text
     assert "root:" not in answer.text
     assert "<h1>Not found</h1>" in answer.text
 
 
-def test_a_symlink_inside_the_site_is_served(client: TestClient, headers: dict[str, str], site: Path) -> None:
+def test_a_symlink_inside_the_site_is_served(
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], site: Path
+) -> None:
     (site / "latest.html").symlink_to(site / "validations" / "servicetitan_customers" / "run 1.html")
-    answer = client.get("/servicetitan/data-docs/latest.html", headers=headers)
+    answer = airflow_api.get("/servicetitan/data-docs/latest.html", headers=airflow_api_headers)
     assert (answer.status_code, answer.text) == (200, "<html>customers run</html>")
 
 
@@ -127,9 +115,9 @@ def test_a_symlink_inside_the_site_is_served(client: TestClient, headers: dict[s
     ],
 )
 def test_before_any_validation_a_page_says_how_to_get_one(
-    client: TestClient, headers: dict[str, str], gx_dir: Path, path: str, dashboard_link: str
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], gx_dir: Path, path: str, dashboard_link: str
 ) -> None:
-    answer = client.get(path, headers=headers)
+    answer = airflow_api.get(path, headers=airflow_api_headers)
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "No data-quality validation has run yet" in answer.text

@@ -14,7 +14,7 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: obje
         "conn_type": "servicetitan",
         "login": "client-id",
         "password": "client-secret-value",
-        "extra": {"tenant_id": "1001", "environment": "integration", "app_key": "app-key-value"},
+        "extra": {"tenant_id": "1001", "environment": "integration", "app_api_key": "app-key-value"},
     }
     values.update(fields)
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(values))
@@ -27,7 +27,7 @@ def test_credentials_from_connection(monkeypatch: pytest.MonkeyPatch) -> None:
         extra={
             "tenant_id": "1001",
             "environment": "integration",
-            "app_key": "app-key-value",
+            "app_api_key": "app-key-value",
             "base_url": "http://127.0.0.1:9",
         },
     )
@@ -53,6 +53,11 @@ def test_prefixed_extras_from_older_forms_are_read(monkeypatch: pytest.MonkeyPat
     assert (credentials.tenant_id, credentials.environment, credentials.app_key) == (5, "production", "k")
 
 
+def test_app_key_of_connections_stored_before_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(monkeypatch, "st_hook_test", extra={"tenant_id": "1001", "app_key": "old-app-key-value"})
+    assert ServiceTitanHook("st_hook_test").credentials.app_key == "old-app-key-value"
+
+
 def test_incomplete_connection_says_what_to_fill_in(monkeypatch: pytest.MonkeyPatch) -> None:
     set_connection(monkeypatch, "st_hook_test", password=None, extra={"tenant_id": "x", "environment": "dev"})
     with pytest.raises(ConnectionConfigError) as refused:
@@ -71,7 +76,7 @@ def test_test_connection_reports_failure_without_secrets(monkeypatch: pytest.Mon
         extra={
             "tenant_id": "1",
             "environment": "integration",
-            "app_key": "app-key-value",
+            "app_api_key": "app-key-value",
             "base_url": "http://127.0.0.1:9",
         },
     )
@@ -86,6 +91,7 @@ def test_test_connection_reports_failure_without_secrets(monkeypatch: pytest.Mon
 
 
 def test_connection_type_is_registered_with_its_form() -> None:
+    from airflow._shared.secrets_masker import should_hide_value_for_key
     from airflow.providers_manager import ProvidersManager
 
     manager = ProvidersManager()
@@ -96,10 +102,12 @@ def test_connection_type_is_registered_with_its_form() -> None:
     widgets = manager.connection_form_widgets
     assert {name for name in widgets if name.startswith("extra__servicetitan__")} == {
         "extra__servicetitan__tenant_id",
-        "extra__servicetitan__app_key",
+        "extra__servicetitan__app_api_key",
         "extra__servicetitan__environment",
         "extra__servicetitan__base_url",
     }
-    assert widgets["extra__servicetitan__app_key"].is_sensitive
+    # A password widget, under a name Airflow hides in the UI and the REST API.
+    assert widgets["extra__servicetitan__app_api_key"].is_sensitive
+    assert should_hide_value_for_key("extra__servicetitan__app_api_key")
     behaviour = manager.field_behaviours["servicetitan"]
     assert behaviour["relabeling"] == {"login": "Client ID", "password": "Client Secret"}

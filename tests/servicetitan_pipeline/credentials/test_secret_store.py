@@ -1,0 +1,100 @@
+"""A credential's secrets in its Airflow connection: hidden wherever Airflow shows a connection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from servicetitan_pipeline.credentials.secret_store import (
+    APP_KEY_FIELD,
+    CredentialSecrets,
+    connection_extra,
+    upgrade_extra,
+)
+
+SECRETS = CredentialSecrets(client_id="acme-client", client_secret="acme-client-secret", app_key="acme-app-key")
+
+
+def stored_connection() -> dict[str, object]:
+    """What a ``servicetitan`` connection holds, as the REST API serialises it."""
+    extra = connection_extra(SECRETS, tenant_id=1001, environment="integration", base_url="http://127.0.0.1:9")
+    return {"login": SECRETS.client_id, "password": SECRETS.client_secret, "extra": extra}
+
+
+@pytest.mark.parametrize("module", ["airflow._shared.secrets_masker", "airflow.sdk._shared.secrets_masker"])
+def test_airflow_redacts_every_secret_of_the_connection(module: str) -> None:
+    # The API server's masker and the task SDK's (task logs) decide by field name alone.
+    import importlib
+
+    redact = importlib.import_module(module).redact
+    redacted = redact(stored_connection())
+    assert redacted["password"] == "***"
+    assert redacted["extra"][APP_KEY_FIELD] == "***"
+    text = json.dumps(redacted)
+    for secret in (SECRETS.client_secret, SECRETS.app_key):
+        assert secret not in text
+    # What is not secret stays readable.
+    assert redacted["login"] == "acme-client"
+    assert {k: v for k, v in redacted["extra"].items() if k != APP_KEY_FIELD} == {
+        "tenant_id": "1001",
+        "environment": "integration",
+        "base_url": "http://127.0.0.1:9",
+    }
+
+
+@pytest.mark.parametrize("old_field", ["app_key", "extra__servicetitan__app_key"])
+def test_upgrade_moves_the_app_key_of_earlier_connections(old_field: str) -> None:
+    extra = {"tenant_id": "1001", "environment": "integration", old_field: "old-app-key"}
+    assert upgrade_extra(extra) == {"tenant_id": "1001", "environment": "integration", APP_KEY_FIELD: "old-app-key"}
+
+
+def test_upgrade_keeps_a_current_app_key_and_drops_the_old_one() -> None:
+    assert upgrade_extra({APP_KEY_FIELD: "new-app-key", "app_key": "old-app-key"}) == {APP_KEY_FIELD: "new-app-key"}
+
+
+def test_upgrade_leaves_current_connections_alone() -> None:
+    assert upgrade_extra(connection_extra(SECRETS, tenant_id=1001, environment="integration", base_url=None)) is None
+
+
+@pytest.mark.usefixtures("clean_db", "airflow_connections")
+def test_rest_api_shows_no_secret_of_an_onboarded_credential(
+    airflow_api: TestClient, airflow_api_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicetitan_pipeline.cli.main import main
+
+    monkeypatch.setenv("SERVICETITAN_CLIENT_SECRET", SECRETS.client_secret)
+    monkeypatch.setenv("SERVICETITAN_APP_KEY", SECRETS.app_key)
+    onboarding = ["--company", "Acme", "--environment", "integration", "--tenant-id", "1001", "--client-id", "c-1"]
+    assert main(["credentials", "add", *onboarding]) == 0
+
+    one = airflow_api.get("/api/v2/connections/servicetitan_integration_1001", headers=airflow_api_headers)
+    assert one.status_code == 200, one.text
+    assert one.json()["password"] == "***"
+    assert json.loads(one.json()["extra"])[APP_KEY_FIELD] == "***"
+    listing = airflow_api.get("/api/v2/connections", headers=airflow_api_headers, params={"limit": 100})
+    assert listing.status_code == 200, listing.text
+    assert "servicetitan_integration_1001" in listing.text
+    for body in (one.text, listing.text):
+        assert SECRETS.client_secret not in body
+        assert SECRETS.app_key not in body
+
+
+def test_rest_api_shows_no_slack_webhook_url(airflow_api: TestClient, airflow_api_headers: dict[str, str]) -> None:
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    # As airflow_settings.yaml and the demo define slack_alerts: the webhook URL in the password.
+    conn_id, url = "slack_alerts_redaction_test", "https://hooks.slack.com/services/T000/B000/very-secret-path"
+    with create_session() as session:
+        session.query(Connection).filter(Connection.conn_id == conn_id).delete()
+        session.add(Connection(conn_id=conn_id, conn_type="slackwebhook", password=url))
+    try:
+        answer = airflow_api.get(f"/api/v2/connections/{conn_id}", headers=airflow_api_headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["password"] == "***"
+        assert "very-secret-path" not in answer.text
+    finally:
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == conn_id).delete()
