@@ -28,7 +28,8 @@ def get_provider_info() -> dict[str, Any]:
                 "conn-fields": {
                     "tenant_id": {
                         "label": "Tenant ID",
-                        "schema": {"type": ["string", "null"], "pattern": "^[0-9]+$"},
+                        # A number, as onboarding stores it (secret_store.connection_extra says why).
+                        "schema": {"type": ["integer", "null"], "minimum": 1},
                         "description": "The numeric ServiceTitan tenant id.",
                     },
                     # A name Airflow hides; "format": "password" makes the form's widget a password field.

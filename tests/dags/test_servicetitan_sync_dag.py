@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -105,3 +106,24 @@ def test_bad_params_fail_at_once(make_world: Callable[..., SyncWorld], sync_dag)
     run = sync_dag.test(run_conf={"credential": "No Such Company"})
     assert run.state == "failed"
     assert world.logs(1001) == []
+
+
+def test_sync_task_log_has_no_masking_warning(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow._shared.secrets_masker import SecretsMasker
+    from airflow.sdk._shared.secrets_masker import SecretsMasker as TaskSecretsMasker
+
+    # The masker warns once a process: this run must be free to warn if anything gives it a short secret.
+    for masker in (SecretsMasker, TaskSecretsMasker):
+        monkeypatch.setattr(masker, "_has_warned_short_secret", False)
+    world = make_world(tenant(1001))
+    with caplog.at_level(logging.WARNING):
+        run = sync_dag.test(run_conf={"credential": "integration:1001", "data_type": "customers"})
+    assert run.state == "success"
+    (row,) = world.logs(1001)
+    assert row.status == "completed"  # the sync task read the credential's connection and ran
+    assert "Skipping masking" not in caplog.text

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from datetime import UTC, datetime
 
-from servicetitan_pipeline.cli.output import format_table
+from servicetitan_pipeline.cli.output import format_table, print_json
 from servicetitan_pipeline.credentials import management
 from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore, SecretStoreError
 from servicetitan_pipeline.db.engine import DatabaseConfigError, session_scope
@@ -66,11 +65,13 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     upgrade = commands.add_parser(
         "upgrade-connections",
-        help="store the app key of connections made by an earlier version where Airflow hides it",
+        help="store connections made by an earlier version as this one does (the app key where Airflow hides it)",
         description=(
-            "Rewrite the servicetitan connections in Airflow's metadata database that keep the app key under "
-            "'app_key' (which Airflow shows in plain text) to keep it under 'app_api_key' (which Airflow hides). "
-            "Connections in a secrets backend or AIRFLOW_CONN_* variable are not touched: rename the field there."
+            "Rewrite the servicetitan connections in Airflow's metadata database that an earlier version stored: "
+            "the app key moves from 'app_key' (which Airflow shows in plain text) to 'app_api_key' (which Airflow "
+            "hides), and a tenant id stored as text becomes a number (as text, Airflow warns of it as a too short "
+            "secret on every read). Connections in a secrets backend or AIRFLOW_CONN_* variable are not touched: "
+            "change them there."
         ),
     )
     upgrade.set_defaults(handler=_upgrade_connections)
@@ -82,7 +83,10 @@ def _upgrade_connections(args: argparse.Namespace) -> int:
         print("every servicetitan connection in Airflow's metadata database is up to date: nothing changed")
         return 0
     for conn_id in upgraded:
-        print(f"upgraded Airflow connection {conn_id!r}: its app key is now hidden in the UI and the REST API")
+        print(
+            f"upgraded Airflow connection {conn_id!r}: app key hidden in the UI and the REST API, "
+            "tenant id stored as a number"
+        )
     return 0
 
 
@@ -162,7 +166,7 @@ def _list(args: argparse.Namespace) -> int:
     with session_scope() as session:
         credentials = [_describe(c) for c in management.list_credentials(session, include_inactive=not args.active)]
     if args.json:
-        print(json.dumps(credentials, indent=2))
+        print_json(credentials)
         return 0
     if not credentials:
         print("no credentials yet: onboard one with `servicetitan credentials add`")

@@ -6,7 +6,8 @@ Exit status: 0 healthy, 1 degraded, 2 unhealthy, so scripts and probes can tell 
 from __future__ import annotations
 
 import argparse
-import json
+
+from servicetitan_pipeline.cli.output import print_json
 
 EXIT_CODES = {"healthy": 0, "degraded": 1, "unhealthy": 2}
 
@@ -31,7 +32,7 @@ def _health(args: argparse.Namespace) -> int:
 
     report = ServiceTitanHealthCheck(api_timeout_seconds=args.api_timeout).run()
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, default=str))
+        print_json(report.as_dict())
     else:
         print(f"overall: {report.status.value}")
         for name, check in report.checks.items():

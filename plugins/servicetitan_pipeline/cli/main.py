@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from servicetitan_pipeline.cli import (
     health_commands,
     sandbox_commands,
 )
+from servicetitan_pipeline.cli.output import json_only_stdout
 
 EXIT_BAD_INPUT = 2
 
@@ -39,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        with json_only_stdout() if getattr(args, "json", False) else contextlib.nullcontext():
+            return int(args.handler(args) or 0)
     except (*credentials_commands.USER_ERRORS, SilenceInputError) as exc:
         problems = getattr(exc, "problems", [str(exc)])
         for problem in problems:

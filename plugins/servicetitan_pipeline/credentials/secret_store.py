@@ -33,8 +33,12 @@ class CredentialSecrets:
 def connection_extra(
     secrets: CredentialSecrets, *, tenant_id: int, environment: str, base_url: str | None
 ) -> dict[str, object]:
-    """The extras of a ``servicetitan`` connection, as ``ServiceTitanHook`` reads them."""
-    extra: dict[str, object] = {"tenant_id": str(tenant_id), "environment": environment, APP_KEY_FIELD: secrets.app_key}
+    """The extras of a ``servicetitan`` connection, as ``ServiceTitanHook`` reads them.
+
+    The tenant id is a number, not text: Airflow registers every text value of the extras with its log
+    masker whenever a connection is read, and warns of each one shorter than 5 characters ("Skipping
+    masking for a secret as it's too short"), on stdout and at the top of every task log."""
+    extra: dict[str, object] = {"tenant_id": tenant_id, "environment": environment, APP_KEY_FIELD: secrets.app_key}
     if base_url:
         extra["base_url"] = base_url
     return extra
@@ -42,8 +46,12 @@ def connection_extra(
 
 def upgrade_extra(extra: dict[str, object]) -> dict[str, object] | None:
     """``extra`` as this version stores it, or None when it already is: the app key moved from its old
-    field (plain or with the old form's ``extra__servicetitan__`` prefix) to ``APP_KEY_FIELD``."""
+    field (plain or with the old form's ``extra__servicetitan__`` prefix) to ``APP_KEY_FIELD``, and a
+    tenant id stored as text made a number (see ``connection_extra``)."""
     upgraded = dict(extra)
+    tenant_id = upgraded.get("tenant_id")
+    if isinstance(tenant_id, str) and tenant_id.strip().isdigit():
+        upgraded["tenant_id"] = int(tenant_id)
     for old in (LEGACY_APP_KEY_FIELD, f"extra__{SERVICETITAN_CONN_TYPE}__{LEGACY_APP_KEY_FIELD}"):
         value = upgraded.pop(old, None)
         if value and not upgraded.get(APP_KEY_FIELD):

@@ -158,10 +158,11 @@ def test_upgrade_connections_hides_the_app_key_of_earlier_connections(capsys: py
     assert main(["credentials", "upgrade-connections"]) == 0
     assert capsys.readouterr().out == (
         "upgraded Airflow connection 'servicetitan_integration_1001': "
-        "its app key is now hidden in the UI and the REST API\n"
+        "app key hidden in the UI and the REST API, tenant id stored as a number\n"
     )
     conn = Connection.get_connection_from_secrets("servicetitan_integration_1001")
     assert APP_KEY not in json.dumps(redact(conn.extra_dejson))
+    assert conn.extra_dejson["tenant_id"] == 1001
     assert ServiceTitanHook("servicetitan_integration_1001").credentials.app_key == APP_KEY
 
     assert main(["credentials", "upgrade-connections"]) == 0

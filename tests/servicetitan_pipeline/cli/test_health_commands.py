@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from servicetitan_pipeline.cli.health_commands import EXIT_CODES
 from servicetitan_pipeline.cli.main import main
+from servicetitan_pipeline.demo_world import demo_world
 from tests.factories import make_credential, make_sync_log
 
 
@@ -54,3 +60,26 @@ def test_health_exit_2_when_unhealthy(session: Session, capsys: pytest.CaptureFi
     session.commit()
     assert main(["health"]) == 2
     assert "credentials: unhealthy" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("clean_db", "airflow_connections")
+def test_health_json_is_the_only_thing_on_stdout() -> None:
+    """As a probe or cron job runs it (`servicetitan health --json | jq`), in the demo's world: the token
+    probe reads the demo's connections, which is where Airflow's masker used to warn."""
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    servicetitan = str(Path(sys.executable).parent / "servicetitan")
+    try:
+        with demo_world(slack_port=0):
+            run = subprocess.run(
+                [servicetitan, "health", "--json"], capture_output=True, text=True, env=os.environ, timeout=120
+            )
+    finally:
+        with create_session() as session:  # demo_world pointed it at its receiver, gone now
+            session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
+    report = json.loads(run.stdout)
+    assert run.returncode == EXIT_CODES[report["status"]], run.stderr
+    assert report["checks"]["api_connectivity"]["details"]["checked"] == 3
+    assert "Skipping masking" not in run.stdout
+    assert "Skipping masking" not in run.stderr  # no short value is registered as a secret at all

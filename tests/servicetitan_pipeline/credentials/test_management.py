@@ -110,7 +110,7 @@ class TestOnboard:
         assert conn.login == "acme-client"
         assert conn.password == "acme-secret-value"
         assert conn.extra_dejson == {
-            "tenant_id": "1001",
+            "tenant_id": 1001,
             "environment": "integration",
             "app_api_key": "acme-app-key",
             "base_url": "http://127.0.0.1:9999",

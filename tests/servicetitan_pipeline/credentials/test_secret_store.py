@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,7 +39,7 @@ def test_airflow_redacts_every_secret_of_the_connection(module: str) -> None:
     # What is not secret stays readable.
     assert redacted["login"] == "acme-client"
     assert {k: v for k, v in redacted["extra"].items() if k != APP_KEY_FIELD} == {
-        "tenant_id": "1001",
+        "tenant_id": 1001,
         "environment": "integration",
         "base_url": "http://127.0.0.1:9",
     }
@@ -46,12 +47,31 @@ def test_airflow_redacts_every_secret_of_the_connection(module: str) -> None:
 
 @pytest.mark.parametrize("old_field", ["app_key", "extra__servicetitan__app_key"])
 def test_upgrade_moves_the_app_key_of_earlier_connections(old_field: str) -> None:
-    extra = {"tenant_id": "1001", "environment": "integration", old_field: "old-app-key"}
-    assert upgrade_extra(extra) == {"tenant_id": "1001", "environment": "integration", APP_KEY_FIELD: "old-app-key"}
+    extra = {"tenant_id": 1001, "environment": "integration", old_field: "old-app-key"}
+    assert upgrade_extra(extra) == {"tenant_id": 1001, "environment": "integration", APP_KEY_FIELD: "old-app-key"}
+
+
+def test_upgrade_makes_a_tenant_id_stored_as_text_a_number() -> None:
+    assert upgrade_extra({"tenant_id": "1001", APP_KEY_FIELD: "k"}) == {"tenant_id": 1001, APP_KEY_FIELD: "k"}
 
 
 def test_upgrade_keeps_a_current_app_key_and_drops_the_old_one() -> None:
     assert upgrade_extra({APP_KEY_FIELD: "new-app-key", "app_key": "old-app-key"}) == {APP_KEY_FIELD: "new-app-key"}
+
+
+def test_reading_a_stored_connection_registers_no_short_secret(caplog: pytest.LogCaptureFixture) -> None:
+    # What Airflow does with the extras whenever a connection is read (Connection.extra_dejson): each text
+    # value is registered with the log masker, which warns of one shorter than 5 characters (once a process).
+    from airflow._shared.secrets_masker import SecretsMasker, mask_secret
+
+    already_warned = SecretsMasker._has_warned_short_secret
+    SecretsMasker._has_warned_short_secret = False
+    try:
+        with caplog.at_level(logging.WARNING):
+            mask_secret(stored_connection()["extra"])
+    finally:
+        SecretsMasker._has_warned_short_secret = already_warned
+    assert "too short" not in caplog.text
 
 
 def test_upgrade_leaves_current_connections_alone() -> None:
