@@ -16,6 +16,7 @@ from servicetitan_pipeline.cli import (
     health_commands,
     sandbox_commands,
 )
+from servicetitan_pipeline.cli.output import neutralised_output
 
 EXIT_BAD_INPUT = 2
 
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with neutralised_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
