@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +17,10 @@ from servicetitan_pipeline.dev_environment import PROJECT_ROOT, DevEnvironment
 from servicetitan_pipeline.slack_receiver import DEFAULT_PORT as SLACK_PORT
 
 SANDBOX_PORT = 8899  # fixed, so that the onboarded credentials' base URL stays right from run to run
+# This machine only: the local UI logs in as admin / admin. Airflow's own default is 0.0.0.0.
+API_HOST = "127.0.0.1"
+_EVERY_INTERFACE = ("0.0.0.0", "::")  # noqa: S104 - recognised, not bound, here
+_LOOPBACK = (API_HOST, "localhost", "::1")
 STOP_SECONDS = 30
 
 
@@ -25,6 +29,7 @@ def run_local_airflow(
     *,
     sandbox_port: int = SANDBOX_PORT,
     slack_port: int = SLACK_PORT,
+    api_host: str = API_HOST,
     settings_file: Path = PROJECT_ROOT / "airflow_settings.yaml",
     airflow_output: IO[str] | None = None,
     say: Callable[[str], None] = print,
@@ -39,7 +44,7 @@ def run_local_airflow(
     for line in import_settings(settings_file):
         say(line)
     with demo_world(sandbox_port=sandbox_port, slack_port=slack_port) as world:
-        url = f"http://localhost:{env['AIRFLOW__API__PORT']}"
+        url = f"http://{_url_host(api_host)}:{env['AIRFLOW__API__PORT']}"
         say(f"ServiceTitan sandbox: {world.sandbox.base_url} (tenants {', '.join(map(str, world.tenant_ids))})")
         say(f"Slack webhook receiver: {world.slack.base_url} (messages: {world.slack.base_url}/messages)")
         for line in world.onboarding:
@@ -51,16 +56,41 @@ def run_local_airflow(
             f"  {url}/servicetitan/health      the health report (a page; JSON for probes)\n"
             f"  {url}/servicetitan/data-docs/  the Great Expectations data docs"
         )
-        return _run_until_stopped([_airflow(), "standalone"], airflow_output)
+        if api_host not in _LOOPBACK:
+            say(
+                f"Warning: the Airflow UI listens on {api_host}, not only on this machine: anyone who can reach "
+                f"its port {env['AIRFLOW__API__PORT']} gets the login page (the local login is admin / admin). "
+                "Leave out --host to keep it local."
+            )
+        return _run_until_stopped(
+            [_airflow(), "standalone"], airflow_output, standalone_environment(api_host, env["AIRFLOW__API__PORT"])
+        )
+
+
+def standalone_environment(api_host: str, api_port: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment ``airflow standalone`` runs in: its API server (the UI) bound to ``api_host``."""
+    env = dict(os.environ if base is None else base)
+    env["AIRFLOW__API__HOST"] = api_host
+    # standalone starts its components by name (`airflow scheduler`, ...): this venv's bin first on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    if api_host not in (*_EVERY_INTERFACE, *_LOOPBACK):
+        # Tasks reach the execution API where the server listens; "localhost" would miss another address.
+        env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://{_url_host(api_host)}:{api_port}/execution/"
+    return env
+
+
+def _url_host(api_host: str) -> str:
+    """How a browser on this machine names the server."""
+    if api_host in (*_EVERY_INTERFACE, *_LOOPBACK):
+        return "localhost"
+    return f"[{api_host}]" if ":" in api_host else api_host
 
 
 def _airflow() -> str:
     return str(Path(sys.executable).parent / "airflow")
 
 
-def _run_until_stopped(command: list[str], output: IO[str] | None) -> int:
-    # standalone starts its components by name (`airflow scheduler`, ...): this venv's bin first on PATH.
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+def _run_until_stopped(command: list[str], output: IO[str] | None, env: Mapping[str, str] | None = None) -> int:
     # A session of its own, so that stopping reaches every component standalone started.
     process = subprocess.Popen(
         command, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None

@@ -230,9 +230,9 @@ def test_of_the_quality_faults_only_unknown_types_break_the_schema(sandbox: Sand
 @pytest.mark.parametrize(
     ("endpoint", "used"),
     [
-        ("customers", {"page", "pageSize", "includeTotal", "active", "ids"}),
+        ("customers", {"page", "pageSize", "includeTotal", "active", "ids", "sort"}),
         ("customers", {"createdOnOrAfter", "createdBefore", "modifiedOnOrAfter", "modifiedBefore"}),
-        ("invoices", {"page", "pageSize", "includeTotal", "activeState", "ids"}),
+        ("invoices", {"page", "pageSize", "includeTotal", "activeState", "ids", "sort"}),
         ("invoices", {"createdOnOrAfter", "createdBefore", "modifiedOnOrAfter", "modifiedBefore"}),
         ("export_customers", {"from", "includeRecentChanges"}),
         ("export_invoices", {"from", "includeRecentChanges"}),

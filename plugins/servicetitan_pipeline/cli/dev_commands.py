@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 from servicetitan_pipeline.dev_environment import PROFILES, DevEnvironment, shell_exports
-from servicetitan_pipeline.local_airflow import SANDBOX_PORT
+from servicetitan_pipeline.local_airflow import API_HOST, SANDBOX_PORT
 from servicetitan_pipeline.slack_receiver import DEFAULT_PORT as SLACK_PORT
 
 
@@ -30,6 +30,12 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     run.add_argument("--profile", choices=PROFILES, default="local")
     run.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT, help="0 = any free port (default %(default)s)")
     run.add_argument("--slack-port", type=int, default=SLACK_PORT, help="0 = any free port (default %(default)s)")
+    run.add_argument(
+        "--host",
+        default=API_HOST,
+        help="address the Airflow UI (API server) listens on (default %(default)s: this machine only); "
+        "0.0.0.0 exposes the UI, whose login is admin / admin, to every network this machine is on",
+    )
     run.add_argument("--airflow-log", type=Path, help="write Airflow's output here instead of the terminal")
     run.set_defaults(handler=_run)
 
@@ -64,7 +70,11 @@ def _run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(args.airflow_log.open("a")) if args.airflow_log else None
         return run_local_airflow(
-            args.profile, sandbox_port=args.sandbox_port, slack_port=args.slack_port, airflow_output=log
+            args.profile,
+            sandbox_port=args.sandbox_port,
+            slack_port=args.slack_port,
+            api_host=args.host,
+            airflow_output=log,
         )
 
 

@@ -17,7 +17,7 @@ from servicetitan_pipeline.cli import (
     health_commands,
     sandbox_commands,
 )
-from servicetitan_pipeline.cli.output import json_only_stdout
+from servicetitan_pipeline.cli.output import json_only_stdout, neutralised_output
 
 EXIT_BAD_INPUT = 2
 
@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with neutralised_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with json_only_stdout() if getattr(args, "json", False) else contextlib.nullcontext():

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.connection_ids import servicetitan_credential_conn_id
+from servicetitan_pipeline.control_characters import control_characters
 from servicetitan_pipeline.credentials.secret_store import CredentialSecrets, SecretStore
 from servicetitan_pipeline.db.enums import ConnectionStatus, Environment
 from servicetitan_pipeline.db.models import ServiceTitanCredential
@@ -68,7 +69,9 @@ class ValidCredential:
 def validate(new: NewCredential) -> ValidCredential:
     """Check every field and report all problems at once, each with what to do."""
     problems: list[str] = []
+    # Surrounding whitespace is dropped from every text field; control characters anywhere are refused.
     company_name = (new.company_name or "").strip()
+    problems += _no_control_characters("company name", company_name, "give --company again")
     if not company_name:
         problems.append("company name is empty: give --company")
     elif len(company_name) > 255:
@@ -107,6 +110,8 @@ def validate(new: NewCredential) -> ValidCredential:
         client_id = (new.client_id or "").strip()
         client_secret = (new.client_secret or "").strip()
         app_key = (new.app_key or "").strip()
+        for name, value in (("client id", client_id), ("client secret", client_secret), ("app key", app_key)):
+            problems += _no_control_characters(name, value, f"copy the {name} again from ServiceTitan")
         if not client_id:
             problems.append("client id is empty: give --client-id")
         if not client_secret:
@@ -117,6 +122,7 @@ def validate(new: NewCredential) -> ValidCredential:
             secrets = CredentialSecrets(client_id=client_id, client_secret=client_secret, app_key=app_key)
 
     base_url = (new.base_url or "").strip() or None
+    problems += _no_control_characters("base URL", base_url or "", "give --base-url again")
     if base_url and not re.match(r"^https?://", base_url):
         problems.append(f"base URL {base_url!r} must start with http:// or https://")
 
@@ -135,6 +141,18 @@ def validate(new: NewCredential) -> ValidCredential:
         client_secret_expires_at=new.client_secret_expires_at,
         base_url=base_url,
     )
+
+
+def _no_control_characters(field: str, text: str, fix: str) -> list[str]:
+    """The problem, if ``text`` holds characters that would drive a terminal or hide in a log (named by
+    code point only: the text may be a secret, and printing it would do what is refused)."""
+    found = control_characters(text)
+    if not found:
+        return []
+    return [
+        f"{field} contains control characters ({', '.join(found)}), which would garble terminals and logs: "
+        f"{fix}, without them"
+    ]
 
 
 def onboard(session: Session, new: NewCredential, secret_store: SecretStore) -> ServiceTitanCredential:

@@ -1,6 +1,6 @@
 """ServiceTitan's endpoints served here: customers and invoices, list and export, plus the token endpoint.
 
-Query parameters the specs define but the sandbox does not apply (``sort``, ``name``, ``statuses``,
+Query parameters the specs define but the sandbox does not apply (``name``, ``statuses``,
 ``customerId``...) are accepted and ignored, as the real API ignores names it does not know; every
 request is in the request log, so tests can still see what a client sent.
 """
@@ -18,7 +18,7 @@ from servicetitan_pipeline.sandbox.dataset import CUSTOMERS, INVOICES
 from servicetitan_pipeline.sandbox.errors import validation_error
 from servicetitan_pipeline.sandbox.export_feed import export_page
 from servicetitan_pipeline.sandbox.gateway import Admitted, Endpoint, through_gateway
-from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, list_page
+from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, ListSort, SortField, list_page
 from servicetitan_pipeline.sandbox.query_params import QueryReader
 from servicetitan_pipeline.sandbox.state import SandboxState
 from servicetitan_pipeline.sandbox.timestamps import parse_query_datetime
@@ -52,6 +52,13 @@ INVOICE_ACTIVE = ActiveParameter(
 )
 
 
+def _read_sort(reader: QueryReader) -> ListSort:
+    # Crm names the fields ("Available fields are: Id, ModifiedOn, CreatedOn"); Accounting's invoices
+    # name none, and its other endpoints name these three too.
+    order = reader.sort_order("sort", tuple(field.value for field in SortField))
+    return ListSort(SortField(order[0]), descending=order[1]) if order else ListSort()
+
+
 def _list_endpoint(collection_name: str, active_parameter: ActiveParameter) -> Endpoint:
     async def endpoint(request: Request, admitted: Admitted) -> Response:
         reader = QueryReader(request.query_params)
@@ -65,6 +72,7 @@ def _list_endpoint(collection_name: str, active_parameter: ActiveParameter) -> E
             modified_before=reader.datetime_ticks("modifiedBefore"),
             active=active_parameter.read(reader),
             ids=reader.integer_list("ids"),
+            sort=_read_sort(reader),
         )
         if reader.errors:
             return validation_error(reader.errors)

@@ -67,6 +67,25 @@ class QueryReader:
                 return option
         return self._invalid(name, raw, default)
 
+    def sort_order(self, name: str, fields: tuple[str, ...]) -> tuple[str, bool] | None:
+        """``-Field`` (descending), ``+Field`` or ``Field`` (ascending), ``Field`` one of ``fields``
+        (matched case-insensitively, answered as spelled there), as ``(field, descending)``."""
+        raw = self.text(name)
+        if raw is None or raw.strip() == "":
+            return None
+        # An unencoded "+" arrives as a space, which the strip takes: still ascending.
+        text = raw.strip()
+        descending = text.startswith("-")
+        field = text[1:].strip() if text[0] in "+-" else text
+        for option in fields:
+            if field.lower() == option.lower():
+                return option, descending
+        self.errors.setdefault(name, []).append(
+            f"The value '{raw}' is not valid: sort by {', '.join(fields)}, as -Field (descending) or +Field "
+            "(ascending)."
+        )
+        return None
+
     def integer_list(self, name: str) -> tuple[int, ...] | None:
         """A comma-separated list of integers (``ids``)."""
         raw = self.text(name)

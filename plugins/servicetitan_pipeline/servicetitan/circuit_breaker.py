@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
+
+log = logging.getLogger("servicetitan_pipeline.servicetitan")
 
 
 class CircuitState(StrEnum):
@@ -23,7 +26,10 @@ class CircuitBreaker:
         failure_threshold: int = 5,
         reset_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        name: str = "circuit breaker",
     ) -> None:
+        self.name = name  # who it guards, for the log: e.g. "tenant 4242 (integration)"
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
         self._clock = clock
@@ -50,10 +56,12 @@ class CircuitBreaker:
             state = self._state()
             if state is CircuitState.CLOSED:
                 return True
-            if state is CircuitState.HALF_OPEN and not self._probe_in_flight:
+            probe = state is CircuitState.HALF_OPEN and not self._probe_in_flight
+            if probe:
                 self._probe_in_flight = True
-                return True
-            return False
+        if probe:
+            log.info("%s: circuit half-open; letting one probe call through", self.name)
+        return probe
 
     def seconds_until_probe(self) -> float:
         with self._lock:
@@ -63,16 +71,32 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         with self._lock:
+            was_open = self._opened_at is not None
             self._failures = 0
             self._opened_at = None
             self._probe_in_flight = False
+        if was_open:
+            log.info("%s: a call succeeded; circuit closed, calls resume", self.name)
 
     def record_failure(self) -> None:
         with self._lock:
             self._failures += 1
-            if self._probe_in_flight or self._failures >= self.failure_threshold:
+            failures = self._failures
+            probe_failed = self._probe_in_flight
+            opens = self._opened_at is None and self._failures >= self.failure_threshold
+            if probe_failed or self._failures >= self.failure_threshold:
                 self._opened_at = self._clock()
             self._probe_in_flight = False
+        # Logged on a change of state only: failures while already open say nothing new.
+        if probe_failed:
+            log.warning("%s: the probe failed; circuit open again, next probe in %.0f s", self.name, self.reset_timeout)
+        elif opens:
+            log.warning(
+                "%s: circuit opened after %d consecutive failures; calls paused, one probe in %.0f s",
+                self.name,
+                failures,
+                self.reset_timeout,
+            )
 
 
 _breakers: dict[tuple[str, int], CircuitBreaker] = {}
@@ -86,5 +110,7 @@ def breaker_for_tenant(
     with _breakers_lock:
         breaker = _breakers.get(key)
         if breaker is None:
-            breaker = _breakers[key] = CircuitBreaker(failure_threshold, reset_timeout)
+            breaker = _breakers[key] = CircuitBreaker(
+                failure_threshold, reset_timeout, name=f"tenant {tenant_id} ({environment})"
+            )
         return breaker

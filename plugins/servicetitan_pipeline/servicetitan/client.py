@@ -4,6 +4,7 @@ here knows none of their details."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ from servicetitan_pipeline.servicetitan.resources import Resource
 from servicetitan_pipeline.servicetitan.retry import RetryPolicy
 
 Cursor = ExportCursor | ModifiedSinceCursor
+log = logging.getLogger("servicetitan_pipeline.servicetitan")
 # A page's top level, its values left undecoded: records are decoded one by one into their model.
 _PAGE_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
@@ -204,6 +206,7 @@ class ServiceTitanClient:
             status: int | None = None
             body: dict[str, msgspec.Raw] | None = None
             error: ServiceTitanError | None = None
+            what = ""  # the failure in a few words, for the retry log line
             try:
                 token = self._tokens.token(self._http)
                 headers = {"Authorization": f"Bearer {token.value}", "ST-App-Key": self.credentials.app_key}
@@ -216,9 +219,13 @@ class ServiceTitanClient:
                     else:
                         response.read()
                         error = self._classify(response, endpoint)
+                        what = f"HTTP {status}"
             except httpx.TimeoutException:
                 error = TransientError(f"{self.credentials.label}: {endpoint} timed out", endpoint=endpoint)
+                what = "timed out"
             except httpx.TransportError as exc:
+                what = "could not connect" if isinstance(exc, httpx.ConnectError) else "connection dropped"
+                what += f" ({type(exc).__name__})"
                 error = TransientError(
                     f"{self.credentials.label}: {endpoint}: connection failed ({type(exc).__name__})",
                     endpoint=endpoint,
@@ -235,8 +242,10 @@ class ServiceTitanClient:
                     status=status,
                     endpoint=endpoint,
                 )
+                what = f"HTTP {status} with a body that is not JSON (cut short?)"
             except ServiceTitanError as exc:  # from the token request
                 error = exc
+                what = f"the token request failed{f' (HTTP {exc.status})' if exc.status else ''}"
             self._report(endpoint, status, started, attempt, error)
 
             if error is None and body is not None:
@@ -245,16 +254,30 @@ class ServiceTitanClient:
             assert error is not None
             if isinstance(error, TransientError):
                 self._breaker.record_failure()
+            where = f"{self.credentials.label}: GET {endpoint}"
             if status == 401 and not renewed_after_401:
                 # The token may have expired early or been revoked: renew once, then believe the 401.
+                log.info("%s: HTTP 401; renewing the access token and trying once more", where)
                 self._tokens.invalidate()
                 renewed_after_401 = True
                 attempt -= 1
                 continue
+            if not error.retriable:
+                raise error  # its message says what to do; no retry to report
             retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
-            if error.retriable and self.settings.retry.should_retry(attempt, retry_after):
-                self._sleep(self.settings.retry.delay(attempt, retry_after))
+            if retry_after is not None:
+                what += f", Retry-After {retry_after:g} s"
+            policy = self.settings.retry
+            tried = f"{where}: {what} (attempt {attempt} of {policy.max_attempts})"
+            if policy.should_retry(attempt, retry_after):
+                wait = policy.delay(attempt, retry_after)
+                log.warning("%s; retrying in %.2f s", tried, wait)
+                self._sleep(wait)
                 continue
+            if attempt >= policy.max_attempts:
+                log.error("%s; giving up: no attempts left", tried)
+            else:
+                log.error("%s; giving up: a wait over %g s is left to the task's retry", tried, policy.max_retry_after)
             raise error
 
     def _classify(self, response: httpx.Response, endpoint: str) -> ServiceTitanError:

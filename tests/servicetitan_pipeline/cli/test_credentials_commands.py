@@ -7,8 +7,10 @@ import json
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.cli.main import main
+from tests.factories import make_credential
 
 pytestmark = pytest.mark.usefixtures("clean_db", "airflow_connections")
 
@@ -167,3 +169,31 @@ def test_upgrade_connections_hides_the_app_key_of_earlier_connections(capsys: py
 
     assert main(["credentials", "upgrade-connections"]) == 0
     assert "nothing changed" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_a_company_name_with_control_characters_is_refused(capsys: pytest.CaptureFixture[str], engine: Engine) -> None:
+    argv = ["credentials", "add", "--company", "\x01\x1b[31mEvil Co", "--environment", "integration"]
+    assert main([*argv, "--tenant-id", "1001", "--client-id", "c"]) == 2
+    err = capsys.readouterr().err
+    assert "error: company name contains control characters (U+0001, U+001B)" in err
+    assert "\x1b" not in err
+    assert rows(engine) == 0
+
+
+def test_stored_control_characters_are_printed_escaped(capsys: pytest.CaptureFixture[str], session: Session) -> None:
+    # Already in the database (written before onboarding refused them, or by another tool).
+    session.add(make_credential(company_name="\x1b]0;pwned\x07\x1b[31mEvil Co\u202e", tenant_id=1001))
+    session.commit()
+    assert main(["credentials", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "\\x1b]0;pwned\\x07\\x1b[31mEvil Co\\u202e" in listing
+    assert main(["credentials", "list", "--json"]) == 0
+    assert main(["credentials", "disable", "integration:1001"]) == 0
+    assert "disabled \\x1b]0;pwned" in capsys.readouterr().out
+    assert main(["credentials", "add", "--company", "X", "--environment", "integration", "--tenant-id", "1001"]) == 2
+    captured = capsys.readouterr()
+    for text in (listing, captured.out, captured.err):
+        assert "\x1b" not in text
+        assert "\x07" not in text
+        assert "\u202e" not in text

@@ -79,6 +79,47 @@ class TestValidate:
         with pytest.raises(management.CredentialInputError, match=problem):
             management.validate(new_credential(**overrides))
 
+    @pytest.mark.parametrize(
+        ("company", "codes"),
+        [
+            ("\x01\x1b[31mEvil Co", "U+0001, U+001B"),
+            ("Acme\u202eoC gnibmulP", "U+202E"),
+            ("Acme\x00Plumbing", "U+0000"),
+            ("Acme\nPlumbing", "U+000A"),
+        ],
+    )
+    def test_control_characters_in_the_company_name_are_refused(self, company: str, codes: str) -> None:
+        with pytest.raises(management.CredentialInputError) as refused:
+            management.validate(new_credential(company_name=company))
+        assert refused.value.problems == [
+            f"company name contains control characters ({codes}), which would garble terminals and logs: "
+            "give --company again, without them"
+        ]
+
+    def test_control_characters_in_secrets_are_refused_without_showing_them(self) -> None:
+        secret = "acme\x1b[8msecret"
+        with pytest.raises(management.CredentialInputError) as refused:
+            management.validate(
+                new_credential(client_secret=secret, client_id="acme\u200bclient", base_url="http://x\x07")
+            )
+        assert refused.value.problems == [
+            "client id contains control characters (U+200B), which would garble terminals and logs: "
+            "copy the client id again from ServiceTitan, without them",
+            "client secret contains control characters (U+001B), which would garble terminals and logs: "
+            "copy the client secret again from ServiceTitan, without them",
+            "base URL contains control characters (U+0007), which would garble terminals and logs: "
+            "give --base-url again, without them",
+        ]
+        assert "secret" not in str(refused.value).replace("client secret", "")
+
+    def test_surrounding_whitespace_is_dropped_from_every_text_field(self) -> None:
+        valid = management.validate(
+            new_credential(company_name="  Acme Plumbing\t", client_id=" acme-client ", base_url=" http://x \n")
+        )
+        assert (valid.company_name, valid.base_url) == ("Acme Plumbing", "http://x")
+        assert valid.secrets is not None
+        assert valid.secrets.client_id == "acme-client"
+
     def test_environment_is_case_insensitive_and_tenant_is_parsed(self) -> None:
         valid = management.validate(new_credential(environment=" Production ", tenant_id=" 42 "))
         assert valid.environment is Environment.PRODUCTION

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from servicetitan_pipeline.sandbox import SandboxServer
-from tests.servicetitan_pipeline.sandbox.session import APP_KEY, TenantSession
+from tests.servicetitan_pipeline.sandbox.conftest import StartSandbox
+from tests.servicetitan_pipeline.sandbox.session import APP_KEY, TenantSession, config, tenant
 
 KINDS = ["customers", "invoices"]
 
@@ -83,6 +84,50 @@ def test_modified_and_created_filters_bound_the_records(session: TenantSession) 
     response = session.get("invoices", modifiedOnOrAfter="last tuesday")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["modifiedOnOrAfter"]
+
+
+EVERYTHING = {"customers": {"active": "Any"}, "invoices": {"activeState": "All"}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sort_orders_by_id_created_or_modified_either_way(start_sandbox: StartSandbox, kind: str) -> None:
+    session = TenantSession(start_sandbox(config(tenant(), rate_limit_per_second=100_000)).base_url)
+    # Changed records: modification order is no longer creation order.
+    session.advance(new_customers=5, new_invoices=10, modified_customers=15, modified_invoices=40)
+    everything = EVERYTHING[kind]
+    by_id = [record["id"] for record in session.list_all(kind, pageSize=500, **everything)]
+    newest = session.ok(kind, sort="-Id", pageSize=5, **everything)
+    assert [record["id"] for record in newest["data"]] == by_id[::-1][:5]
+    assert newest["hasMore"] is True
+    for field, key in (("Id", "id"), ("CreatedOn", "createdOn"), ("ModifiedOn", "modifiedOn")):
+        for spelled, descending in (
+            (f"+{field}", False),
+            (field, False),
+            (f"-{field}", True),
+            (f"-{field.lower()}", True),
+        ):
+            records = session.ok(kind, sort=spelled, pageSize=500, **everything)["data"]
+            values = [record[key] for record in records]
+            assert values == sorted(values, reverse=descending), spelled
+            assert sorted(record["id"] for record in records) == by_id
+    by_modification = [
+        record["id"] for record in session.ok(kind, sort="ModifiedOn", pageSize=500, **everything)["data"]
+    ]
+    assert by_modification != by_id
+    paged = [record["id"] for record in session.list_all(kind, sort="-ModifiedOn", pageSize=7, **everything)]
+    assert paged == by_modification[::-1]
+    session.close()
+
+
+@pytest.mark.parametrize("sort", ["Name", "-Total", "-", "Id,ModifiedOn"])
+def test_an_unsupported_sort_is_a_400_naming_the_fields(session: TenantSession, sort: str) -> None:
+    response = session.get("invoices", sort=sort)
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["status"], body["title"]) == (400, "One or more validation errors occurred.")
+    [message] = body["errors"]["sort"]
+    assert message.startswith(f"The value '{sort}' is not valid")
+    assert "Id, ModifiedOn, CreatedOn" in message
 
 
 def test_unknown_parameters_are_ignored_but_logged(sandbox: SandboxServer, session: TenantSession) -> None:

@@ -8,7 +8,14 @@ import pytest
 
 from servicetitan_pipeline.sandbox.collection import RecordState
 from servicetitan_pipeline.sandbox.dataset import Advance, TenantDataset
-from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, count_matching, list_page
+from servicetitan_pipeline.sandbox.listing import (
+    ActiveFilter,
+    ListQuery,
+    ListSort,
+    SortField,
+    count_matching,
+    list_page,
+)
 from servicetitan_pipeline.sandbox.timestamps import parse_query_datetime
 from tests.servicetitan_pipeline.sandbox.session import config, tenant
 
@@ -43,7 +50,12 @@ def one_by_one(states: list[RecordState], query: ListQuery) -> list[int]:
             and (query.modified_before is None or state.modified < query.modified_before)
         ):
             matching.append(index)
-    return matching
+    key = {
+        SortField.ID: lambda index: states[index].record_id,
+        SortField.CREATED_ON: lambda index: states[index].created,
+        SortField.MODIFIED_ON: lambda index: states[index].modified,
+    }[query.sort.field]
+    return sorted(matching, key=key, reverse=query.sort.descending)
 
 
 @pytest.mark.parametrize("kind", ["customers", "invoices"])
@@ -84,3 +96,38 @@ def test_ids_filter_returns_those_records_that_match(dataset: TenantDataset) -> 
     wanted = [dataset.invoices.id_of(i) for i in (3, 150, 399)] + [999]
     page = list_page(dataset.invoices, ListQuery(ids=tuple(wanted), active=ActiveFilter.ANY))
     assert [record["id"] for record in page.records] == wanted[:3]
+
+
+SORTS = [ListSort(field, descending) for field in SortField for descending in (False, True)]
+
+
+@pytest.mark.parametrize("kind", ["customers", "invoices"])
+@pytest.mark.parametrize("sort", SORTS, ids=lambda sort: f"{'-' if sort.descending else '+'}{sort.field.value}")
+def test_sorted_pages_match_sorting_one_by_one(dataset: TenantDataset, kind: str, sort: ListSort) -> None:
+    collection = dataset.collection(kind)
+    states = [collection.state(i) for i in range(collection.size)]
+    instants = [s.created for s in states] + [s.modified for s in states]
+    draw = random.Random(f"{kind} {sort}")
+    for _ in range(25):
+        bounds = {
+            name: draw.choice(instants)
+            for name in ("created_from", "created_before", "modified_from", "modified_before")
+            if draw.random() < 0.3
+        }
+        page_size = draw.choice((1, 7, 50))
+        query = ListQuery(page_size=page_size, active=draw.choice(list(ActiveFilter)), sort=sort, **bounds)
+        expected = one_by_one(states, query)
+        last_page = max(1, -(-len(expected) // page_size))
+        for page in {1, 2, draw.randint(1, last_page), last_page, last_page + 1}:
+            paged = ListQuery(page=page, page_size=page_size, active=query.active, sort=sort, **bounds)
+            served = list_page(collection, paged)
+            assert [collection.index_of(record["id"]) for record in served.records] == expected[
+                (page - 1) * page_size : page * page_size
+            ]
+            assert served.has_more is (page * page_size < len(expected))
+
+
+def test_ids_filter_follows_the_sort(dataset: TenantDataset) -> None:
+    wanted = tuple(dataset.invoices.id_of(i) for i in (3, 150, 399))
+    newest_first = ListQuery(ids=wanted, active=ActiveFilter.ANY, sort=ListSort(SortField.ID, descending=True))
+    assert [record["id"] for record in list_page(dataset.invoices, newest_first).records] == sorted(wanted)[::-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -350,6 +351,102 @@ class TestReporting:
         text = caplog.text + repr(calls)
         for secret in (SECRET, APP_KEY, token.value):
             assert secret not in text
+
+
+class TestRetryLog:
+    """Each retry is one line of the task log: what failed, where, which attempt, how long it waits."""
+
+    LINE = re.compile(
+        r"^tenant 4242 \(integration, connection 'servicetitan_integration_4242'\): "
+        r"GET (?P<endpoint>/\S+): (?P<what>.+) \(attempt (?P<attempt>\d+) of (?P<max>\d+)\); (?P<outcome>.+)$"
+    )
+
+    def lines(self, caplog: pytest.LogCaptureFixture) -> list[tuple[str, re.Match[str]]]:
+        found = []
+        for record in caplog.records:
+            if record.name == "servicetitan_pipeline.servicetitan" and "(attempt " in record.getMessage():
+                match = self.LINE.match(record.getMessage())
+                assert match, f"retry line not in the expected form: {record.getMessage()!r}"
+                found.append((record.levelname, match))
+        return found
+
+    def test_each_retry_of_5xx_timeouts_and_drops_is_logged(
+        self, start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        faults = {"error_rate": 0.2, "timeout_rate": 0.15, "timeout_seconds": 1.0, "drop_rate": 0.15}
+        server = start_sandbox(tenant_config(faults=faults), export_page_size=10)
+        calls: list[CallReport] = []
+        slept: list[float] = []
+        caplog.set_level(logging.INFO, logger="servicetitan_pipeline.servicetitan")
+        with make_client(server, calls=calls, read_timeout_seconds=0.3, breaker_failure_threshold=50) as client:
+            client._sleep = slept.append
+            list(client.export(INVOICES))
+            token = client.token
+        failed = [call for call in calls if call.error]
+        retries = self.lines(caplog)
+        assert len(retries) == len(failed) == len(slept) > 0
+        for (level, line), call, wait in zip(retries, failed, slept, strict=True):
+            assert level == "WARNING"
+            assert line["endpoint"] == "/accounting/v2/tenant/{tenant}/export/invoices"
+            assert (int(line["attempt"]), int(line["max"])) == (call.attempt, FAST_RETRY.max_attempts)
+            assert line["outcome"] == f"retrying in {wait:.2f} s"
+        kinds = {line["what"] for _, line in retries}
+        assert kinds & {"HTTP 500", "HTTP 503"}
+        assert "timed out" in kinds
+        assert any(kind.startswith("connection dropped (") for kind in kinds)
+        assert token is not None
+        client_log = "\n".join(r.getMessage() for r in caplog.records if r.name == "servicetitan_pipeline.servicetitan")
+        for secret in (SECRET, APP_KEY, token.value, "from=", "?"):  # nor a query string
+            assert secret not in client_log
+
+    def test_a_retry_after_is_named_and_waited(
+        self, start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        server = start_sandbox(tenant_config(rate_limit_per_second=5), export_page_size=10)
+        caplog.set_level(logging.INFO, logger="servicetitan_pipeline.servicetitan")
+        with make_client(server, rate_limit_per_second=50) as client:
+            list(client.export(INVOICES))
+        limited = [line for _, line in self.lines(caplog) if line["what"].startswith("HTTP 429, Retry-After ")]
+        assert limited
+        for line in limited:
+            asked = float(line["what"].removeprefix("HTTP 429, Retry-After ").removesuffix(" s"))
+            waited = float(line["outcome"].removeprefix("retrying in ").removesuffix(" s"))
+            assert asked >= 1
+            assert waited >= asked
+
+    def test_giving_up_says_so(
+        self, start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        server = start_sandbox(tenant_config(faults={"error_rate": 1.0}))
+        policy = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+        caplog.set_level(logging.INFO, logger="servicetitan_pipeline.servicetitan")
+        with (
+            make_client(server, retry=policy, breaker_failure_threshold=100) as client,
+            pytest.raises(TransientError),
+        ):
+            list(client.export(CUSTOMERS))
+        lines = self.lines(caplog)
+        assert [(level, line["attempt"], line["max"]) for level, line in lines] == [
+            ("WARNING", "1", "3"),
+            ("WARNING", "2", "3"),
+            ("ERROR", "3", "3"),
+        ]
+        assert lines[-1][1]["outcome"] == "giving up: no attempts left"
+
+    def test_the_circuit_breaker_opening_is_logged(
+        self, start_sandbox: Callable[..., SandboxServer], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        server = start_sandbox(tenant_config(faults={"error_rate": 1.0}))
+        caplog.set_level(logging.INFO, logger="servicetitan_pipeline.servicetitan")
+        with (
+            make_client(server, breaker_failure_threshold=4, breaker_reset_seconds=60) as client,
+            pytest.raises(CircuitOpenError),
+        ):
+            list(client.export(CUSTOMERS))
+        assert (
+            "tenant 4242 (integration): circuit opened after 4 consecutive failures; calls paused, one probe in 60 s"
+            in caplog.messages
+        )
 
 
 @contextmanager

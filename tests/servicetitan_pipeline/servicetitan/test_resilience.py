@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from servicetitan_pipeline.servicetitan.circuit_breaker import CircuitBreaker, CircuitState
@@ -75,6 +77,27 @@ class TestCircuitBreaker:
         breaker.record_failure()
         assert breaker.state is CircuitState.OPEN
         assert breaker.seconds_until_probe() == pytest.approx(5)
+
+    def test_changes_of_state_are_logged_once_each(self, caplog: pytest.LogCaptureFixture) -> None:
+        clock = FakeClock()
+        breaker = CircuitBreaker(failure_threshold=2, reset_timeout=30, clock=clock, name="tenant 7 (integration)")
+        caplog.set_level(logging.INFO, logger="servicetitan_pipeline.servicetitan")
+        for _ in range(4):  # failures past the threshold, while open, change nothing
+            breaker.record_failure()
+        clock.now += 30
+        breaker.allow()
+        breaker.record_failure()
+        clock.now += 30
+        breaker.allow()
+        breaker.record_success()
+        breaker.record_success()
+        assert caplog.messages == [
+            "tenant 7 (integration): circuit opened after 2 consecutive failures; calls paused, one probe in 30 s",
+            "tenant 7 (integration): circuit half-open; letting one probe call through",
+            "tenant 7 (integration): the probe failed; circuit open again, next probe in 30 s",
+            "tenant 7 (integration): circuit half-open; letting one probe call through",
+            "tenant 7 (integration): a call succeeded; circuit closed, calls resume",
+        ]
 
     def test_success_resets_the_count(self) -> None:
         breaker = CircuitBreaker(failure_threshold=2, clock=FakeClock())
