@@ -65,7 +65,7 @@ def run_health_monitor(
         cursor.execute(load_sql("select_sync_digest"), {"window_hours": 6})  # type: ignore[arg-type]
         digest = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
-    text, blocks = digest_message(digest, int(firing[0]) if firing else 0, settings)
+    text, blocks = digest_message(digest, int(firing[0]) if firing else 0)
     try:
         send(text, blocks)
         report.digest_sent = True
@@ -95,7 +95,7 @@ def _evaluate_and_notify(
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(notifications, settings)
+        text, blocks = alert_message(notifications)
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:

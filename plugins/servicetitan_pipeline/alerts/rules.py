@@ -9,6 +9,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg.rows import dict_row
 
+from servicetitan_pipeline.airflow_ui import airflow_base_url
 from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.data_quality.locations import data_docs_url
@@ -136,12 +137,11 @@ def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -
         "select_low_data_quality_scores",
         {"window_hours": settings.quality_window_hours, "min_score": settings.min_data_quality_score},
     )
+    base_url = airflow_base_url()
     conditions = []
     for row in rows:
         score = float(row["score"])
-        docs_url = data_docs_url(
-            quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=settings.airflow_base_url
-        )
+        docs_url = data_docs_url(quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=base_url)
         docs_link = "validation report" if row["data_docs_page"] else "data docs (this validation's page is missing)"
         worst = ", ".join(
             f"{_slack_text(result.get('description') or result.get('expectation') or '?')} "

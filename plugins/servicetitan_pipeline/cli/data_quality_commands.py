@@ -71,8 +71,9 @@ def _scores(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.airflow_ui import airflow_base_url
     from servicetitan_pipeline.data_quality.locations import data_docs_dir, data_docs_url
 
     print(f"on disk:       {data_docs_dir() / 'index.html'}")
-    print(f"under Airflow: {data_docs_url()} (behind Airflow's login)")
+    print(f"under Airflow: {data_docs_url(base_url=airflow_base_url())} (behind Airflow's login)")
     return 0

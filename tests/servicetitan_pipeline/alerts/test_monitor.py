@@ -408,15 +408,16 @@ class TestDataQualityScore:
         assert run_health_monitor(engine, wider).conditions == ["data_quality_score:invoices:integration:573"]
 
     def test_threshold_is_a_setting_and_a_missing_page_links_the_index(
-        self, session: Session, engine: Engine, slack: SlackReceiver
+        self, session: Session, engine: Engine, slack: SlackReceiver, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         add_quality_result(session, add_credential(session, 574), "invoices", 2, data_docs_page=None)  # 98.00
         assert run_health_monitor(engine, SETTINGS).conditions == []
-        stricter = AlertSettings(min_data_quality_score=99.5, api_sample_size=0, airflow_base_url="https://af.example/")
+        monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://example.com/airflow/")
+        stricter = AlertSettings(min_data_quality_score=99.5, api_sample_size=0)
         assert run_health_monitor(engine, stricter).conditions == ["data_quality_score:invoices:integration:574"]
         text = message_text(slack.snapshot()[1])
         assert "98.00% is below the 99.5% threshold" in text
-        assert "<https://af.example/servicetitan/data-docs/index.html|data docs (this validation" in text
+        assert "<https://example.com/airflow/servicetitan/data-docs/index.html|data docs (this validation" in text
 
     def test_a_credential_silence_mutes_both_data_types(
         self, session: Session, engine: Engine, slack: SlackReceiver
