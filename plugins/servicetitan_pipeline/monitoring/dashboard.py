@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.data_quality.locations import data_docs_url
+from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
 
 # Completeness and scores below this are marked on the page; the alert's threshold is an Airflow Variable
@@ -193,6 +194,11 @@ def _credential_name(row: dict[str, Any]) -> str:
     return f"{row['company_name']} ({row['environment']}, {row['tenant_id']})"
 
 
+def _score_cell(value: Any) -> str:
+    # A validation of no records has no score: said so, never left to read as a blank, 0 or 100.
+    return f"<td>{NOTHING_TO_SCORE}</td>" if value is None else _percent_cell(value)
+
+
 def _percent_cell(value: Any) -> str:
     if value is None:
         return "<td>—</td>"
@@ -225,7 +231,7 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
             report = f'<a href="{page_url}">data docs</a>' if page else "—"
             body.append(
                 f"<tr><td>{escape(_credential_name(row))}</td><td>{_cell(row['validated_at'])}</td>"
-                f"{_percent_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
+                f"{_score_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
                 f"<td>{_fmt(_num(row['invalid_records']))}</td>"
                 + "".join(_percent_cell(completeness.get(name)) for name in fields)
                 + f"<td>{report}</td></tr>"

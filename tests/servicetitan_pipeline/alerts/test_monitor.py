@@ -509,6 +509,21 @@ class TestDataQualityScore:
         (alert,) = alerts(engine)
         assert alert.state == "resolved"
 
+    def test_a_validation_of_no_records_neither_fires_nor_resolves(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        acme = add_credential(session, 576)
+        add_quality_result(session, add_credential(session, 577, company="Empty Co"), "invoices", 0, total_records=0)
+        assert run_health_monitor(engine, SETTINGS).conditions == []  # not 0 %
+        add_quality_result(session, acme, "customers", 20, hours_ago=2)
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality_score:customers:integration:576"]
+        add_quality_result(session, acme, "customers", 0, hours_ago=0.5, total_records=0)  # not 100 % either
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality_score:customers:integration:576"]
+        assert "Resolved" not in json.dumps(slack.snapshot())
+        assert [(a.key, a.state) for a in alerts(engine)] == [
+            ("data_quality_score:customers:integration:576", "firing")
+        ]
+
     def test_results_older_than_the_window_are_left_alone(
         self, session: Session, engine: Engine, slack: SlackReceiver
     ) -> None:

@@ -172,3 +172,23 @@ def test_dashboard_without_validations_says_so(session: Session) -> None:
     html = render_dashboard(load_dashboard(session.get_bind(), days=7))  # type: ignore[arg-type]
     assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
     assert "Field completeness: no validation yet." in html
+
+
+def test_a_validation_of_no_records_shows_as_nothing_to_score(session: Session) -> None:
+    credential = make_credential(company_name="Bright HVAC")
+    sync_log = log(credential, "completed", DAY2, 5, 0, 0)
+    session.add_all([credential, sync_log])
+    session.flush()
+    session.add(make_data_quality_result(sync_log, total_records=0, invalid_records=0, data_docs_page=None))
+    session.commit()
+    now = DAY2 + timedelta(hours=5)
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
+    row = html[html.index(f"<td>Bright HVAC (integration, {credential.tenant_id})</td>") :]
+    assert row.startswith(
+        f"<td>Bright HVAC (integration, {credential.tenant_id})</td><td>2026-11-19 10:00 UTC</td>"
+        "<td>nothing to score</td><td>0</td><td>0</td>"
+    )
+    # No point on the score trend: neither 100 nor 0.
+    (day,) = [r for r in rows(session, "servicetitan_dashboard_data_quality") if r["company_name"] == "Bright HVAC"]
+    assert day["expectations_score"] is None
+    assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
