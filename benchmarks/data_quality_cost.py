@@ -65,7 +65,7 @@ def run(records: int = 100_000, page_size: int = 5000) -> dict[str, Any]:
         "validation_to_sync_ratio": round(ratio, 3),
         "goal": f"ratio < {GOAL_RATIO}",
         "goal_met": ratio < GOAL_RATIO,
-        "score": float(report.score),
+        "score": None if report.score is None else float(report.score),
         "rows": [
             ["sync of invoices (records/s)", f"{records / sync_seconds:,.0f}", f"{sync_seconds:.1f} s"],
             [

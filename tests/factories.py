@@ -80,7 +80,7 @@ def make_data_quality_result(sync_log: ServiceTitanSyncLog, **overrides: Any) ->
         "total_records": total,
         "valid_records": total - invalid,
         "invalid_records": invalid,
-        "score": round(100 * (total - invalid) / total, 2) if total else 100,
+        "score": round(100 * (total - invalid) / total, 2) if total else None,  # no records: nothing to score
         "expectation_results": [make_expectation_result("name", invalid)],
         "field_completeness": {"name": 100.0},
         "validation_seconds": 1.5,

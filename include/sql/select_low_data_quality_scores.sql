@@ -1,15 +1,17 @@
--- Active credentials whose latest Great Expectations result of a data type, among those of the last
--- %(window_hours)s hours, scores below %(min_score)s: the latest decides, so a later good result resolves.
+-- Active credentials' latest Great Expectations result of each data type, among those of the last
+-- %(window_hours)s hours, and whether it scores below %(min_score)s: the latest decides, so a later good
+-- result resolves. Every result judged is returned, so that an alert resolves only on such evidence. A
+-- validation of no records (score NULL, nothing to score) is no evidence either way: it is passed over.
 SELECT c.id AS credential_id, c.company_name, c.environment, c.tenant_id,
        r.data_type, r.validated_at, r.score, r.total_records, r.invalid_records,
-       r.expectation_results, r.data_docs_page
+       r.expectation_results, r.data_docs_page,
+       r.score < %(min_score)s AS below_threshold
 FROM (
     SELECT DISTINCT ON (credential_id, data_type) *
     FROM servicetitan_data_quality_results
-    WHERE validated_at >= now() - make_interval(hours => %(window_hours)s)
+    WHERE validated_at >= now() - make_interval(hours => %(window_hours)s) AND score IS NOT NULL
     ORDER BY credential_id, data_type, validated_at DESC
 ) AS r
 JOIN servicetitan_credentials AS c ON c.id = r.credential_id
 WHERE c.is_active
-  AND r.score < %(min_score)s
 ORDER BY r.score, c.company_name, r.data_type

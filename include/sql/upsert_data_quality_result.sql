@@ -1,4 +1,5 @@
--- One data-quality result per sync and data type; validating the same sync again replaces it.
+-- One data-quality result per sync and data type; validating the same sync again replaces it, but never
+-- with an emptier result (a run that found the records already validated and gone must not erase the score).
 INSERT INTO servicetitan_data_quality_results (
     id, sync_log_id, credential_id, data_type, suite_name, validated_at, total_records, valid_records,
     invalid_records, score, expectation_results, field_completeness, validation_seconds, data_docs_page
@@ -19,3 +20,4 @@ ON CONFLICT (sync_log_id, data_type) DO UPDATE SET
     field_completeness = EXCLUDED.field_completeness,
     validation_seconds = EXCLUDED.validation_seconds,
     data_docs_page = EXCLUDED.data_docs_page
+WHERE EXCLUDED.total_records >= servicetitan_data_quality_results.total_records

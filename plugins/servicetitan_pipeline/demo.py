@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from servicetitan_pipeline.cli.output import format_table
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
+from servicetitan_pipeline.data_quality.report import format_score
 from servicetitan_pipeline.db import migrate
 from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.demo_world import COMPANIES, demo_world
@@ -124,7 +125,7 @@ def _quality_table(engine: sa.Engine, since: datetime) -> str:
     for company, data_type, total, invalid, score, outcomes in rows:
         failing = sorted((o for o in outcomes if not o["success"]), key=lambda o: -o["unexpected_count"])
         worst = "; ".join(f"{o['description']} ({o['unexpected_count']})" for o in failing[:2]) or "-"
-        table_rows.append([company, data_type, total, invalid, f"{score} %", worst])
+        table_rows.append([company, data_type, total, invalid, format_score(score), worst])
     return format_table(["COMPANY", "DATA", "VALIDATED", "INVALID", "SCORE", "FAILING EXPECTATIONS"], table_rows)
 
 

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.alerts import rules
-from servicetitan_pipeline.alerts.conditions import Condition
+from servicetitan_pipeline.alerts.conditions import Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.alerts.slack_messages import alert_message, digest_message
 from servicetitan_pipeline.alerts.slack_sender import SendToSlack, slack_webhook_sender
@@ -24,11 +24,15 @@ from servicetitan_pipeline.db.models import ServiceTitanAlert
 from servicetitan_pipeline.sql_files import load_sql
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
-Rule = Callable[[psycopg.Connection[Any], AlertSettings], list[Condition]]
+Rule = Callable[[psycopg.Connection[Any], AlertSettings], Evaluation]
 
 
 class SlackDeliveryError(RuntimeError):
     """Slack did not take the message; the alerts stay pending for the next run."""
+
+
+class RuleEvaluationError(RuntimeError):
+    """Some rules could not be evaluated; their alerts kept their state and the others went out."""
 
 
 @dataclass
@@ -37,6 +41,7 @@ class MonitorReport:
     sent: list[str] = field(default_factory=list)
     closed_sync_logs: int = 0
     digest_sent: bool = False
+    failed_rules: list[str] = field(default_factory=list)
 
 
 def run_sync_failure_monitor(
@@ -49,6 +54,7 @@ def run_sync_failure_monitor(
     with psycopg.connect(_conninfo(engine), autocommit=True) as conn:
         report.closed_sync_logs = len(close_overdue_syncs(conn, settings.running_timeout_minutes))
     _evaluate_and_notify(engine, settings, rules.FIFTEEN_MINUTE_RULES, send, report)
+    _raise_if_rules_failed(report)
     return report
 
 
@@ -65,12 +71,13 @@ def run_health_monitor(
         cursor.execute(load_sql("select_sync_digest"), {"window_hours": 6})  # type: ignore[arg-type]
         digest = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
-    text, blocks = digest_message(digest, int(firing[0]) if firing else 0, settings)
+    text, blocks = digest_message(digest, int(firing[0]) if firing else 0)
     try:
         send(text, blocks)
         report.digest_sent = True
     except Exception as exc:  # the digest is informational: its loss is logged, never retried
         log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
+    _raise_if_rules_failed(report)
     return report
 
 
@@ -81,21 +88,29 @@ def _evaluate_and_notify(
     send: SendToSlack | None,
     report: MonitorReport,
 ) -> None:
-    conditions: list[Condition] = []
+    evaluations: dict[str, Evaluation] = {}
     with psycopg.connect(_conninfo(engine)) as conn:
         for name, rule in rule_set.items():
-            found = rule(conn, settings)
-            log.info("rule %s: %d condition(s)", name, len(found))
-            conditions.extend(found)
-    report.conditions = [condition.key for condition in conditions]
+            try:
+                evaluation = rule(conn, settings)
+            except Exception:
+                # No verdict is no evidence: this rule's alerts keep their state; the other rules go on.
+                conn.rollback()
+                log.exception("rule %s could not be evaluated; its alerts keep their state", name)
+                report.failed_rules.append(name)
+                continue
+            judged = "every subject" if evaluation.judged is None else f"{len(evaluation.judged)} subject(s)"
+            log.info("rule %s: %d condition(s), %s judged", name, len(evaluation.conditions), judged)
+            evaluations[name] = evaluation
+    report.conditions = [condition.key for evaluation in evaluations.values() for condition in evaluation.conditions]
     with session_scope(engine) as session:
-        reconcile(session, conditions, rule_set, timedelta(hours=settings.repeat_interval_hours))
+        reconcile(session, evaluations, timedelta(hours=settings.repeat_interval_hours))
     with session_scope(engine) as session:
         # Only this rule set's alerts: the other monitor sends its own.
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(notifications, settings)
+        text, blocks = alert_message(notifications)
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:
@@ -107,6 +122,14 @@ def _evaluate_and_notify(
         mark_sent(notifications)
         report.sent = [f"{n.kind}:{n.alert.key}" for n in notifications]
         log.info("sent %d alert notification(s) in one Slack message", len(notifications))
+
+
+def _raise_if_rules_failed(report: MonitorReport) -> None:
+    if report.failed_rules:
+        raise RuleEvaluationError(
+            f"rule(s) {', '.join(report.failed_rules)} could not be evaluated (the task log above has each "
+            "error); their alerts keep their state until a run evaluates them"
+        )
 
 
 def firing_alerts(engine: Engine | None = None) -> list[ServiceTitanAlert]:

@@ -1,7 +1,10 @@
-"""The alert rules: each reads the database (queries in include/sql) and returns the conditions it finds."""
+"""The alert rules: each reads the database (queries in include/sql) and returns the conditions it finds,
+with the subjects it judged: all of them when its query reads every active credential, else (a time
+window, a sample) only those it had evidence about, so that nothing it did not look at is resolved."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -9,10 +12,13 @@ from urllib.parse import quote
 import psycopg
 from psycopg.rows import dict_row
 
-from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition
+from servicetitan_pipeline.airflow_ui import airflow_base_url
+from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition, Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.data_quality.locations import data_docs_url
 from servicetitan_pipeline.sql_files import load_sql
+
+log = logging.getLogger("servicetitan_pipeline.alerts")
 
 
 def _rows(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -25,13 +31,14 @@ def _subject(row: dict[str, Any]) -> str:
     return f"{row['environment']}:{row['tenant_id']}"
 
 
-def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
+    # Every active credential is judged: one with fewer failures in the window (or none) has cleared.
     rows = _rows(
         conn,
         "select_repeated_failures",
         {"threshold": settings.failure_threshold, "window_minutes": settings.failure_window_minutes},
     )
-    return [
+    conditions = [
         Condition(
             rule="repeated_failures",
             severity=HIGH,
@@ -45,11 +52,12 @@ def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) ->
         )
         for row in rows
     ]
+    return Evaluation.of_every_subject(conditions)
 
 
-def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     rows = conn.execute(load_sql("select_credentials_in_error")).fetchall()  # type: ignore[arg-type]
-    return [
+    conditions = [
         Condition(
             rule="credential_error",
             severity=HIGH,
@@ -63,9 +71,10 @@ def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) ->
         )
         for row in rows
     ]
+    return Evaluation.of_every_subject(conditions)
 
 
-def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     horizon = datetime.now(UTC) + timedelta(days=settings.secret_expiry_days)
     rows = conn.execute(load_sql("select_expiring_client_secrets"), {"horizon": horizon}).fetchall()  # type: ignore[arg-type]
     conditions = []
@@ -85,12 +94,12 @@ def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
                 numbers={"expires_at": row[4].isoformat()},
             )
         )
-    return conditions
+    return Evaluation.of_every_subject(conditions)
 
 
-def stale_syncs(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def stale_syncs(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     rows = _rows(conn, "select_stale_sync_alerts", {"stale_hours": settings.stale_sync_hours})
-    return [
+    conditions = [
         Condition(
             rule="stale_sync",
             severity=MEDIUM,
@@ -104,15 +113,17 @@ def stale_syncs(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[
         )
         for row in rows
     ]
+    return Evaluation.of_every_subject(conditions)
 
 
-def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
+    # Judged: the credentials with records processed in the window; one with none there has no new evidence.
     rows = _rows(
         conn,
         "select_failed_record_rates",
         {"window_hours": settings.quality_window_hours, "max_failed_percent": settings.max_failed_record_percent},
     )
-    return [
+    conditions = [
         Condition(
             rule="data_quality",
             severity=MEDIUM,
@@ -125,23 +136,27 @@ def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> list
             numbers={"processed": int(row["processed"]), "failed": int(row["failed"])},
         )
         for row in rows
+        if row["above_threshold"]
     ]
+    return Evaluation.of_subjects(conditions, (_subject(row) for row in rows))
 
 
-def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
+def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     """The Great Expectations verdict on what was loaded, per credential and data type; ``data_quality``
-    above covers the records that broke the schema and never loaded."""
+    above covers the records that broke the schema and never loaded. Judged: the credentials and data types
+    validated within the window."""
     rows = _rows(
         conn,
         "select_low_data_quality_scores",
         {"window_hours": settings.quality_window_hours, "min_score": settings.min_data_quality_score},
     )
+    base_url = airflow_base_url()
     conditions = []
     for row in rows:
+        if not row["below_threshold"]:
+            continue
         score = float(row["score"])
-        docs_url = data_docs_url(
-            quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=settings.airflow_base_url
-        )
+        docs_url = data_docs_url(quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=base_url)
         docs_link = "validation report" if row["data_docs_page"] else "data docs (this validation's page is missing)"
         worst = ", ".join(
             f"{_slack_text(result.get('description') or result.get('expectation') or '?')} "
@@ -153,9 +168,7 @@ def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -
                 rule="data_quality_score",
                 severity=MEDIUM,
                 credential_id=row["credential_id"],
-                # Data type first: customers and invoices alert apart, and a silence of the credential
-                # (glob ``*:environment:tenant``) still matches the key.
-                subject=f"{row['data_type']}:{_subject(row)}",
+                subject=_quality_subject(row),
                 company=row["company_name"],
                 environment=row["environment"],
                 summary=(
@@ -175,7 +188,13 @@ def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -
                 },
             )
         )
-    return conditions
+    return Evaluation.of_subjects(conditions, (_quality_subject(row) for row in rows))
+
+
+def _quality_subject(row: dict[str, Any]) -> str:
+    # Data type first: customers and invoices alert apart, and a silence of the credential
+    # (glob ``*:environment:tenant``) still matches the key.
+    return f"{row['data_type']}:{_subject(row)}"
 
 
 def _worst_expectations(results: list[dict[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
@@ -188,8 +207,9 @@ def _slack_text(text: str) -> str:
     return _trim(text, 120).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> list[Condition]:
-    """Ask for a token on a sample of active credentials (a random few each run)."""
+def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
+    """Ask for a token on a sample of active credentials (those whose alert fires first, then a random few).
+    Judged: the credentials whose check came to a verdict; the others keep their alerts' state."""
     from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
     from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
 
@@ -198,7 +218,9 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
         {"sample_size": settings.api_sample_size},
     ).fetchall()
     conditions = []
+    judged = []
     for row in rows:
+        subject = f"{row[2]}:{row[3]}"
         try:
             ServiceTitanHook(row[4]).client.authenticate()
         except (ServiceTitanError, ConnectionConfigError) as exc:
@@ -207,7 +229,7 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
                     rule="api_unreachable",
                     severity=HIGH,
                     credential_id=row[0],
-                    subject=f"{row[2]}:{row[3]}",
+                    subject=subject,
                     company=row[1],
                     environment=row[2],
                     summary=f"cannot authenticate with ServiceTitan ({type(exc).__name__})",
@@ -215,7 +237,12 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
                     numbers={"error": _trim(str(exc))},
                 )
             )
-    return conditions
+        except Exception:
+            # Not a verdict on ServiceTitan: this credential counts as not checked.
+            log.exception("%s (%s): the API check itself broke; its alert keeps its state", row[1], subject)
+            continue
+        judged.append(subject)
+    return Evaluation.of_subjects(conditions, judged)
 
 
 def _trim(text: str | None, limit: int = 300) -> str:

@@ -19,17 +19,8 @@ class AlertSettings:
     quality_window_hours: int = 6
     min_data_quality_score: float = 95.0
     api_sample_size: int = 3
-    airflow_base_url: str = "http://localhost:8080"
 
     @classmethod
     def from_variables(cls) -> AlertSettings:
         """Each field may be overridden by the Airflow Variable ``servicetitan_alert_<field>``."""
         return settings_from_variables(cls, "servicetitan_alert_")
-
-    @property
-    def dashboard_url(self) -> str:
-        return f"{self.airflow_base_url.rstrip('/')}/servicetitan/dashboard"
-
-    @property
-    def sync_runs_url(self) -> str:
-        return f"{self.airflow_base_url.rstrip('/')}/dags/servicetitan_sync/runs"

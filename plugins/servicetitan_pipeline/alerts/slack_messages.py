@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.airflow_ui import airflow_base_url
 from servicetitan_pipeline.alerts.state import RESOLVED, Notification
 
 SEVERITY_ICON = {"high": ":rotating_light:", "medium": ":warning:", "low": ":information_source:"}
 MAX_ALERTS_PER_MESSAGE = 20  # Slack allows 50 blocks a message
+DASHBOARD_PATH = "/servicetitan/dashboard"  # where servicetitan_plugin.py mounts the dashboard
 
 
-def alert_message(notifications: list[Notification], settings: AlertSettings) -> tuple[str, list[dict[str, Any]]]:
+def alert_message(notifications: list[Notification]) -> tuple[str, list[dict[str, Any]]]:
     firing = [n for n in notifications if n.kind != RESOLVED]
     resolved = [n for n in notifications if n.kind == RESOLVED]
     parts = []
@@ -27,14 +28,15 @@ def alert_message(notifications: list[Notification], settings: AlertSettings) ->
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _describe(notification)}})
     if len(notifications) > len(shown):
         blocks.append(_context(f"… and {len(notifications) - len(shown)} more: see the dashboard."))
-    blocks.append(_context(f"<{settings.sync_runs_url}|Sync runs and logs>  ·  <{settings.dashboard_url}|Dashboard>"))
+    base = airflow_base_url()
+    blocks.append(
+        _context(f"<{base}/dags/servicetitan_sync/runs|Sync runs and logs>  ·  <{base}{DASHBOARD_PATH}|Dashboard>")
+    )
     fallback = headline + ": " + "; ".join(_plain(n) for n in shown)
     return fallback, blocks
 
 
-def digest_message(
-    rows: list[dict[str, Any]], firing: int, settings: AlertSettings
-) -> tuple[str, list[dict[str, Any]]]:
+def digest_message(rows: list[dict[str, Any]], firing: int) -> tuple[str, list[dict[str, Any]]]:
     by_status = {row["status"]: row for row in rows}
     total = sum(int(row["syncs"]) for row in rows)
     lines = [
@@ -47,7 +49,7 @@ def digest_message(
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "ServiceTitan: the last 6 hours"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines) or "No syncs ran."}},
-        _context(f"{firing} alert(s) firing  ·  <{settings.dashboard_url}|Dashboard>"),
+        _context(f"{firing} alert(s) firing  ·  <{airflow_base_url()}{DASHBOARD_PATH}|Dashboard>"),
     ]
     return text, blocks
 

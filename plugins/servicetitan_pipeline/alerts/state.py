@@ -4,7 +4,7 @@ is delivered, so a Slack outage delays messages and loses none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from servicetitan_pipeline.alerts.conditions import Condition
+from servicetitan_pipeline.alerts.conditions import Evaluation
 from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanAlertSilence
 
 FIRING, RESOLVED = "firing", "resolved"
@@ -26,15 +26,15 @@ class Notification:
 
 def reconcile(
     session: Session,
-    conditions: Iterable[Condition],
-    evaluated_rules: Iterable[str],
+    evaluations: Mapping[str, Evaluation],
     repeat_interval: timedelta,
     now: datetime | None = None,
 ) -> None:
-    """Bring the alerts table in line with what the rules just found."""
+    """Bring the alerts table in line with what the rules just found. ``evaluations`` holds the rules that
+    ran to the end, by name: a rule that failed is left out, and its alerts keep their state."""
     now = now or datetime.now(UTC)
-    found = {condition.key: condition for condition in conditions}
-    rules = set(evaluated_rules)
+    found = {condition.key: condition for evaluation in evaluations.values() for condition in evaluation.conditions}
+    rules = set(evaluations)
     existing = {
         alert.key: alert
         for alert in session.scalars(
@@ -68,13 +68,20 @@ def reconcile(
         }
         alert.last_seen_at = now
     for key, alert in existing.items():
-        if key in found or alert.rule not in rules or alert.state != FIRING:
+        if key in found or alert.state != FIRING or not cleared(alert, evaluations):
             continue
         alert.state = RESOLVED
         alert.resolved_at = now
         # One resolved notice, and only if Slack heard of it firing.
         alert.pending_notification = RESOLVED if alert.last_sent_at is not None else None
     session.flush()
+
+
+def cleared(alert: ServiceTitanAlert, evaluations: Mapping[str, Evaluation]) -> bool:
+    """Whether this run is evidence that the alert's condition is gone: its rule ran and judged its subject
+    (the conditions found are checked by the caller)."""
+    evaluation = evaluations.get(alert.rule)
+    return evaluation is not None and evaluation.covers(alert.key.removeprefix(f"{alert.rule}:"))
 
 
 def active_silences(session: Session, now: datetime | None = None) -> list[ServiceTitanAlertSilence]:

@@ -24,6 +24,7 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.data_quality.report import format_score
     from servicetitan_pipeline.data_quality.runner import DataQualityValidationError, validate_pending_syncs
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -35,16 +36,19 @@ def _validate(args: argparse.Namespace) -> int:
     if not reports:
         print("nothing to validate: every finished sync's records are validated")
     for report in reports:
-        print(
-            f"{report.label} {report.batch.data_type}: {report.score} % ({report.invalid_records} of "
-            f"{report.total_records} records invalid)"
+        counts = (
+            f"{report.invalid_records} of {report.total_records} records invalid"
+            if report.total_records
+            else "none of the records it loaded is in the table any more"
         )
+        print(f"{report.label} {report.batch.data_type}: {format_score(report.score)} ({counts})")
     return 0
 
 
 def _scores(args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
+    from servicetitan_pipeline.data_quality.report import format_score
     from servicetitan_pipeline.db.engine import get_engine
     from servicetitan_pipeline.sql_files import load_sql
 
@@ -60,7 +64,7 @@ def _scores(args: argparse.Namespace) -> int:
             [
                 f"{row.company_name} ({row.environment}, tenant {row.tenant_id})",
                 row.data_type,
-                f"{row.score} %",
+                format_score(row.score),
                 f"{row.invalid_records} / {row.total_records}",
                 row.validated_at.strftime("%Y-%m-%d %H:%M UTC"),
                 "; ".join(o["description"] for o in failing[:2]) or "-",
@@ -71,8 +75,9 @@ def _scores(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.airflow_ui import airflow_base_url
     from servicetitan_pipeline.data_quality.locations import data_docs_dir, data_docs_url
 
     print(f"on disk:       {data_docs_dir() / 'index.html'}")
-    print(f"under Airflow: {data_docs_url()} (behind Airflow's login)")
+    print(f"under Airflow: {data_docs_url(base_url=airflow_base_url())} (behind Airflow's login)")
     return 0

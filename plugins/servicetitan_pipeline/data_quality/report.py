@@ -10,6 +10,13 @@ from typing import Any
 from servicetitan_pipeline.data_quality.batches import QualityBatch
 from servicetitan_pipeline.data_quality.validation import SAMPLE_IDS, ChunkVerdict, ExpectationOutcome
 
+NOTHING_TO_SCORE = "nothing to score"
+
+
+def format_score(score: Decimal | None) -> str:
+    """A score as people read it everywhere (CLI, demo, task log): ``61.90 %``, or that there was nothing to score."""
+    return NOTHING_TO_SCORE if score is None else f"{score} %"
+
 
 @dataclass
 class QualityReport:
@@ -29,10 +36,11 @@ class QualityReport:
         return self.total_records - self.invalid_records
 
     @property
-    def score(self) -> Decimal:
-        """valid / total x 100, rounded down to a hundredth: a single bad record never shows as 100."""
+    def score(self) -> Decimal | None:
+        """valid / total x 100, rounded down to a hundredth: a single bad record never shows as 100. None when
+        no record was validated: nothing to score, neither perfect nor failing."""
         if not self.total_records:
-            return Decimal("100.00")
+            return None
         return (Decimal(100 * self.valid_records) / self.total_records).quantize(Decimal("0.01"), ROUND_DOWN)
 
     def completeness(self) -> dict[str, float]:
@@ -86,7 +94,7 @@ class QualityReport:
             "data_type": self.batch.data_type,
             "total_records": self.total_records,
             "invalid_records": self.invalid_records,
-            "score": float(self.score),
+            "score": None if self.score is None else float(self.score),
             "failing_expectations": [o.description for o in self.failing()],
             "data_docs_page": self.data_docs_page,
         }

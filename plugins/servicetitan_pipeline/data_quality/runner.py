@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.data_quality.batches import BATCHES, DEFAULT_CHUNK_ROWS, read_chunks
 from servicetitan_pipeline.data_quality.locations import data_docs_retention_days
-from servicetitan_pipeline.data_quality.report import QualityReport
+from servicetitan_pipeline.data_quality.report import QualityReport, format_score
 from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
 from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.sql_files import load_sql
@@ -70,6 +70,15 @@ def validate_pending_syncs(
                     log.info("%s %s: another validation holds this sync; skipped", label, row["resource"])
                     continue
                 try:
+                    # The list was read before the lock: another run may have validated this sync since.
+                    if not _still_awaiting(control, row):
+                        log.info(
+                            "%s %s: another run already validated sync %s; skipped",
+                            label,
+                            row["resource"],
+                            row["sync_log_id"],
+                        )
+                        continue
                     report = _validate_sync(work, project, row, label, chunk_rows, build_docs)
                 except Exception:
                     work.rollback()
@@ -129,7 +138,7 @@ def _validate_sync(
         "%s %s: data-quality score %s (%d of %d records valid)%s",
         label,
         batch.data_type,
-        report.score,
+        format_score(report.score),
         report.valid_records,
         report.total_records,
         "; failing: " + "; ".join(f"{o.description} ({o.unexpected_count})" for o in report.failing())
@@ -150,7 +159,17 @@ def _emit(metrics: MetricsBackend, report: QualityReport, row: dict[str, Any]) -
     metrics.gauge("servicetitan.data_quality.total_records", report.total_records, tags=tags)
     metrics.gauge("servicetitan.data_quality.valid_records", report.valid_records, tags=tags)
     metrics.gauge("servicetitan.data_quality.invalid_records", report.invalid_records, tags=tags)
-    metrics.gauge("servicetitan.data_quality.score", float(report.score), tags=tags)
+    if report.score is not None:  # nothing to score is no data point, neither 100 nor 0
+        metrics.gauge("servicetitan.data_quality.score", float(report.score), tags=tags)
+
+
+def _still_awaiting(conn: psycopg.Connection[Any], row: dict[str, Any]) -> bool:
+    found = conn.execute(
+        "SELECT EXISTS (SELECT FROM servicetitan_sync_loaded_records WHERE sync_log_id = %s AND resource = %s)"
+        " AS awaiting",
+        (row["sync_log_id"], row["resource"]),
+    ).fetchone()
+    return bool(found and found["awaiting"])
 
 
 def _lock_key(sync_log_id: uuid.UUID) -> str:

@@ -501,6 +501,8 @@ class ServiceTitanDataQualityResult(Base):
         ),
         sa.CheckConstraint("valid_records + invalid_records = total_records", name="counts_add_up"),
         sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        # A validation of no records has nothing to score (0009): never 100, never 0.
+        sa.CheckConstraint("(score IS NULL) = (total_records = 0)", name="score_only_with_records"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -516,7 +518,8 @@ class ServiceTitanDataQualityResult(Base):
     total_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     valid_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     invalid_records: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    score: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), nullable=False)
+    # valid / total x 100; NULL when no record was validated ("nothing to score").
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     # [{expectation, column, description, success, element_count, unexpected_count, unexpected_percent,
     #   sample_ids}] in suite order.
     expectation_results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)

@@ -15,11 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.data_quality.locations import data_docs_url
+from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
 
 # Completeness and scores below this are marked on the page; the alert's threshold is an Airflow Variable
 # the web server does not read, so the page marks the Variable's default.
 LOW_QUALITY_PERCENT = 95.0
+# Links to the data docs are relative to the dashboard (``<root>/servicetitan/dashboard``), so they hold
+# under any host and any sub-path the UI is served from.
+DOCS_BASE = ".."
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
 
 
@@ -190,6 +194,11 @@ def _credential_name(row: dict[str, Any]) -> str:
     return f"{row['company_name']} ({row['environment']}, {row['tenant_id']})"
 
 
+def _score_cell(value: Any) -> str:
+    # A validation of no records has no score: said so, never left to read as a blank, 0 or 100.
+    return f"<td>{NOTHING_TO_SCORE}</td>" if value is None else _percent_cell(value)
+
+
 def _percent_cell(value: Any) -> str:
     if value is None:
         return "<td>—</td>"
@@ -202,7 +211,8 @@ def _percent_cell(value: Any) -> str:
 
 def completeness_tables(latest: list[dict[str, Any]]) -> str:
     """Per data type, each credential's latest validation: score, counts, how filled each field is, its page."""
-    index_link = f'<p><a href="{escape(data_docs_url())}">Great Expectations data docs (every validation)</a></p>'
+    index_url = escape(data_docs_url(base_url=DOCS_BASE))
+    index_link = f'<p><a href="{index_url}">Great Expectations data docs (every validation)</a></p>'
     if not latest:
         return '<p class="empty">Field completeness: no validation yet.</p>' + index_link
     tables = []
@@ -217,10 +227,11 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
         for row in rows:
             completeness = row["field_completeness"] or {}
             page = row["data_docs_page"]
-            report = f'<a href="{escape(data_docs_url(quote(page)))}">data docs</a>' if page else "—"
+            page_url = escape(data_docs_url(quote(page), base_url=DOCS_BASE)) if page else ""
+            report = f'<a href="{page_url}">data docs</a>' if page else "—"
             body.append(
                 f"<tr><td>{escape(_credential_name(row))}</td><td>{_cell(row['validated_at'])}</td>"
-                f"{_percent_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
+                f"{_score_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
                 f"<td>{_fmt(_num(row['invalid_records']))}</td>"
                 + "".join(_percent_cell(completeness.get(name)) for name in fields)
                 + f"<td>{report}</td></tr>"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from servicetitan_pipeline.alerts import silences
 from servicetitan_pipeline.alerts.monitor import SlackDeliveryError, run_health_monitor, run_sync_failure_monitor
 from servicetitan_pipeline.alerts.settings import AlertSettings
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
 from servicetitan_pipeline.slack_receiver import SlackReceiver
 from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
 
@@ -308,6 +308,116 @@ class TestHealthMonitor:
         assert "api_unreachable:integration:1001" not in report.conditions
 
 
+class TestApiUnreachableCoverage:
+    """The API check samples credentials: one not checked this run keeps its alert, never "resolved"."""
+
+    def test_an_unchecked_credential_is_not_resolved(self, make_world: Any, slack: SlackReceiver) -> None:
+        from tests.sync_world import tenant
+
+        refused = {"faults": {"invalid_credentials": True}}
+        world = make_world(tenant(1001), *(tenant(t, **refused) for t in (1002, 1003, 1004)), tenant(1005))
+        first = run_health_monitor(world.engine, AlertSettings(api_sample_size=5))
+        unreachable = [f"api_unreachable:integration:{t}" for t in (1002, 1003, 1004)]
+        assert sorted(key for key in first.conditions if key.startswith("api_unreachable")) == unreachable
+        slack.clear()
+
+        # A smaller sample than the credentials, and than those unreachable: two of them go unchecked.
+        second = run_health_monitor(world.engine, AlertSettings(api_sample_size=1))
+        # The one checked is one whose alert fires (they come first in the sample), and it still fails.
+        (rechecked,) = [key for key in second.conditions if key.startswith("api_unreachable")]
+        assert rechecked in unreachable
+        assert not any(sent.startswith("resolved:") for sent in second.sent)
+        assert "Resolved" not in json.dumps(slack.snapshot())
+        assert [(a.key, a.state) for a in alerts(world.engine) if a.rule == "api_unreachable"] == [
+            (key, "firing") for key in unreachable
+        ]
+
+    def test_credentials_whose_alert_fires_are_checked_first(self, session: Session, engine: Engine) -> None:
+        import psycopg
+
+        from servicetitan_pipeline.sql_files import load_sql
+
+        credentials = [add_credential(session, tenant_id) for tenant_id in range(600, 606)]
+        now = datetime.now(UTC)
+        session.add(
+            ServiceTitanAlert(
+                key="api_unreachable:integration:603", rule="api_unreachable", severity="high", state="firing",
+                credential_id=credentials[3].id, summary="cannot authenticate", first_seen_at=now, last_seen_at=now,
+            )
+        )  # fmt: skip
+        session.commit()
+        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo) as conn:
+            for _ in range(5):
+                sample = conn.execute(load_sql("select_api_check_sample"), {"sample_size": 2}).fetchall()  # type: ignore[arg-type]
+                assert sample[0][3] == 603
+                assert len(sample) == 2
+
+
+class TestCoverage:
+    """An alert resolves only when its rule ran and looked at its subject."""
+
+    def test_a_rule_that_fails_resolves_nothing_and_the_others_still_alert(
+        self, session: Session, engine: Engine, slack: SlackReceiver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from servicetitan_pipeline.alerts import rules
+        from servicetitan_pipeline.alerts.monitor import RuleEvaluationError
+
+        stale = add_credential(session, 610, company="Stale Co")
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE servicetitan_credentials SET created_at = now() - interval '10 days'"))
+        assert run_health_monitor(engine, SETTINGS).conditions == ["stale_sync:integration:610"]
+        now = datetime.now(UTC)
+        session.add(
+            make_sync_log(stale, started_at=now, completed_at=now, records_successful=10, records_failed=0)
+        )  # no longer stale...
+        add_credential(session, 611, company="Broken Co", connection_status="error", last_error="invalid_client")
+        slack.clear()
+
+        def broken(*args: Any) -> Any:
+            raise RuntimeError("statement timeout")
+
+        monkeypatch.setitem(rules.SIX_HOUR_RULES, "stale_sync", broken)  # ...but the rule cannot say so
+        with pytest.raises(RuleEvaluationError, match="stale_sync could not be evaluated"):
+            run_health_monitor(engine, SETTINGS)
+        broken_alert, stale_alert = alerts(engine)
+        assert (stale_alert.key, stale_alert.state, stale_alert.pending_notification) == (
+            "stale_sync:integration:610",
+            "firing",
+            None,
+        )
+        assert (broken_alert.key, broken_alert.state) == ("credential_error:integration:611", "firing")
+        alert_message_, _digest = slack.snapshot()
+        assert "Broken Co" in message_text(alert_message_)
+        assert "Resolved" not in message_text(alert_message_)
+
+    def test_failed_records_resolve_only_on_syncs_in_the_window(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        noisy = add_credential(session, 612, company="Noisy Co")
+
+        def sync(hours_ago: float, failed: int) -> None:
+            started = datetime.now(UTC) - timedelta(hours=hours_ago)
+            session.add(
+                make_sync_log(
+                    noisy, started_at=started, completed_at=started, records_processed=100,
+                    records_successful=100 - failed, records_failed=failed,
+                )
+            )  # fmt: skip
+            session.commit()
+
+        sync(hours_ago=1, failed=20)
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality:integration:612"]
+        with engine.begin() as conn:  # no sync since: the bad one ages out of the window
+            conn.execute(sa.text("UPDATE servicetitan_sync_logs SET started_at = started_at - interval '12 hours'"))
+        assert run_health_monitor(engine, SETTINGS).conditions == []
+        assert [(a.key, a.state) for a in alerts(engine)] == [("data_quality:integration:612", "firing")]
+        sync(hours_ago=0.5, failed=0)  # a clean sync: evidence that it cleared
+        run_health_monitor(engine, SETTINGS)
+        assert [(a.key, a.state) for a in alerts(engine)] == [("data_quality:integration:612", "resolved")]
+        assert "Resolved" in message_text(slack.snapshot()[-2])
+
+
 def add_quality_result(
     session: Session,
     credential: ServiceTitanCredential,
@@ -399,6 +509,21 @@ class TestDataQualityScore:
         (alert,) = alerts(engine)
         assert alert.state == "resolved"
 
+    def test_a_validation_of_no_records_neither_fires_nor_resolves(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        acme = add_credential(session, 576)
+        add_quality_result(session, add_credential(session, 577, company="Empty Co"), "invoices", 0, total_records=0)
+        assert run_health_monitor(engine, SETTINGS).conditions == []  # not 0 %
+        add_quality_result(session, acme, "customers", 20, hours_ago=2)
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality_score:customers:integration:576"]
+        add_quality_result(session, acme, "customers", 0, hours_ago=0.5, total_records=0)  # not 100 % either
+        assert run_health_monitor(engine, SETTINGS).conditions == ["data_quality_score:customers:integration:576"]
+        assert "Resolved" not in json.dumps(slack.snapshot())
+        assert [(a.key, a.state) for a in alerts(engine)] == [
+            ("data_quality_score:customers:integration:576", "firing")
+        ]
+
     def test_results_older_than_the_window_are_left_alone(
         self, session: Session, engine: Engine, slack: SlackReceiver
     ) -> None:
@@ -408,15 +533,16 @@ class TestDataQualityScore:
         assert run_health_monitor(engine, wider).conditions == ["data_quality_score:invoices:integration:573"]
 
     def test_threshold_is_a_setting_and_a_missing_page_links_the_index(
-        self, session: Session, engine: Engine, slack: SlackReceiver
+        self, session: Session, engine: Engine, slack: SlackReceiver, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         add_quality_result(session, add_credential(session, 574), "invoices", 2, data_docs_page=None)  # 98.00
         assert run_health_monitor(engine, SETTINGS).conditions == []
-        stricter = AlertSettings(min_data_quality_score=99.5, api_sample_size=0, airflow_base_url="https://af.example/")
+        monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://example.com/airflow/")
+        stricter = AlertSettings(min_data_quality_score=99.5, api_sample_size=0)
         assert run_health_monitor(engine, stricter).conditions == ["data_quality_score:invoices:integration:574"]
         text = message_text(slack.snapshot()[1])
         assert "98.00% is below the 99.5% threshold" in text
-        assert "<https://af.example/servicetitan/data-docs/index.html|data docs (this validation" in text
+        assert "<https://example.com/airflow/servicetitan/data-docs/index.html|data docs (this validation" in text
 
     def test_a_credential_silence_mutes_both_data_types(
         self, session: Session, engine: Engine, slack: SlackReceiver

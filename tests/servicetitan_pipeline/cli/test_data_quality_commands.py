@@ -62,3 +62,21 @@ def test_docs_prints_the_site(
     out = capsys.readouterr().out
     assert f"{tmp_path}/gx/uncommitted/data_docs/local_site/index.html" in out
     assert "/servicetitan/data-docs/index.html" in out
+
+
+def test_scores_says_nothing_to_score_for_a_validation_of_no_records(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.factories import make_data_quality_result
+
+    credential = make_credential(company_name="Empty Co", tenant_id=777002)
+    sync_log = make_sync_log(credential)
+    session.add_all([credential, sync_log])
+    session.flush()
+    session.add(make_data_quality_result(sync_log, total_records=0, invalid_records=0, expectation_results=[]))
+    session.commit()
+    assert main(["data-quality", "scores"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "Empty Co" in line]
+    assert "nothing to score" in line
+    assert "100" not in line
+    assert "0 / 0" in line

@@ -295,3 +295,73 @@ def test_old_validation_pages_are_pruned(tmp_path: Any) -> None:
     assert not old_page.exists()
     assert not old_page.parent.parent.exists()  # the emptied run folder went too
     assert new_result.exists()
+
+
+def test_an_overlapping_run_keeps_the_first_runs_full_result(
+    clean_db: Engine,
+    known_invoice_sync: uuid.UUID,
+    gx_project: GreatExpectationsProject,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two runs read the same list of syncs awaiting validation; the second takes the lock only after the
+    first has validated the sync and released it, as with two DAG runs 20 s apart."""
+    from servicetitan_pipeline.data_quality import runner
+
+    real_lock = runner._try_lock
+    first: list[Any] = []
+
+    def lock_after_the_other_run(conn: Any, sync_log_id: uuid.UUID) -> bool:
+        monkeypatch.setattr(runner, "_try_lock", real_lock)
+        first.extend(validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project))
+        return real_lock(conn, sync_log_id)
+
+    monkeypatch.setattr(runner, "_try_lock", lock_after_the_other_run)
+    with caplog.at_level("INFO", logger="servicetitan_pipeline.data_quality"):
+        second = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert [report.total_records for report in first] == [21]
+    assert second == []
+    assert "Known Fixture (integration, tenant" in caplog.text
+    assert f"invoices: another run already validated sync {known_invoice_sync}; skipped" in caplog.text
+    row = _result(clean_db, known_invoice_sync, "invoices")
+    assert (row.total_records, row.invalid_records, row.score) == (21, 8, Decimal("61.90"))
+    assert row.data_docs_page
+
+
+def test_a_stored_result_is_never_replaced_by_an_emptier_one(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    import psycopg
+
+    from servicetitan_pipeline.data_quality.batches import INVOICE_BATCH
+    from servicetitan_pipeline.data_quality.report import QualityReport
+    from servicetitan_pipeline.sql_files import load_sql
+
+    validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    stored = _result(clean_db, known_invoice_sync, "invoices")
+    empty = QualityReport(known_invoice_sync, stored.credential_id, "Known Fixture", INVOICE_BATCH)
+    conninfo = clean_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(load_sql("upsert_data_quality_result"), {**empty.as_row(), "validated_at": stored.validated_at})  # type: ignore[arg-type]
+    row = _result(clean_db, known_invoice_sync, "invoices")
+    assert (row.total_records, row.score, row.data_docs_page) == (21, Decimal("61.90"), stored.data_docs_page)
+
+
+def test_a_validation_of_no_records_has_nothing_to_score(
+    session: Session, clean_db: Engine, gx_project: GreatExpectationsProject
+) -> None:
+    # The ledger names customers that are no longer in the table: nothing is left to validate.
+    credential = make_credential(company_name="Nothing Left")
+    sync_log = make_sync_log(credential, data_type="customers")
+    session.add_all([credential, sync_log])
+    session.flush()
+    _ledger(session, sync_log.id, "customers", [41, 42])
+    session.commit()
+    metrics = RecordingMetrics()
+    (report,) = validate_pending_syncs(engine=clean_db, metrics_backend=metrics, project=gx_project)
+    assert (report.total_records, report.score) == (0, None)
+    assert report.summary()["score"] is None
+    row = _result(clean_db, sync_log.id, "customers")
+    assert (row.total_records, row.valid_records, row.score) == (0, 0, None)
+    # No data point rather than a perfect one.
+    assert "servicetitan.data_quality.score" not in {name for _kind, name, _value, _tags in metrics.sent}

@@ -157,11 +157,12 @@ def test_dashboard_completeness_table_shows_each_latest_validation(session: Sess
     # The latest result only (day 2): its score, counts, fields (62.25 % is marked low) and its own page.
     assert "<td>99.00 %</td><td>100</td><td>1</td><td>99.50 %</td>" in row
     assert '<td class="low" title="below 95 %"><strong>62.25 %</strong> ▼</td>' in row
-    assert 'href="/servicetitan/data-docs/validations/customers%20run.html"' in row
+    # Relative to the dashboard page: right under any base URL or sub-path.
+    assert 'href="../servicetitan/data-docs/validations/customers%20run.html"' in row
     assert "old-customers" not in html
     invoices = html[html.index("<caption>Invoices:") :]
     assert '<td class="low" title="below 95 %"><strong>90.00 %</strong> ▼</td><td>100</td><td>10</td>' in invoices
-    assert 'href="/servicetitan/data-docs/index.html"' in html
+    assert 'href="../servicetitan/data-docs/index.html"' in html
     assert "://" not in html  # nothing external
 
 
@@ -171,3 +172,23 @@ def test_dashboard_without_validations_says_so(session: Session) -> None:
     html = render_dashboard(load_dashboard(session.get_bind(), days=7))  # type: ignore[arg-type]
     assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
     assert "Field completeness: no validation yet." in html
+
+
+def test_a_validation_of_no_records_shows_as_nothing_to_score(session: Session) -> None:
+    credential = make_credential(company_name="Bright HVAC")
+    sync_log = log(credential, "completed", DAY2, 5, 0, 0)
+    session.add_all([credential, sync_log])
+    session.flush()
+    session.add(make_data_quality_result(sync_log, total_records=0, invalid_records=0, data_docs_page=None))
+    session.commit()
+    now = DAY2 + timedelta(hours=5)
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
+    row = html[html.index(f"<td>Bright HVAC (integration, {credential.tenant_id})</td>") :]
+    assert row.startswith(
+        f"<td>Bright HVAC (integration, {credential.tenant_id})</td><td>2026-11-19 10:00 UTC</td>"
+        "<td>nothing to score</td><td>0</td><td>0</td>"
+    )
+    # No point on the score trend: neither 100 nor 0.
+    (day,) = [r for r in rows(session, "servicetitan_dashboard_data_quality") if r["company_name"] == "Bright HVAC"]
+    assert day["expectations_score"] is None
+    assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
