@@ -16,6 +16,7 @@ from servicetitan_pipeline.db.enums import DataType
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.runner import RESOURCES_FOR
+from servicetitan_pipeline.sync.sync_log import abandoned_reason
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
 
@@ -35,8 +36,10 @@ def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> 
                 load_sql("close_overdue_sync"),  # type: ignore[arg-type]
                 {
                     "id": row_id,
-                    "reason": f"no worker has been running this sync for over {timeout_minutes} minutes "
-                    "(crashed or killed); closed by the sync-failure monitor",
+                    "reason": abandoned_reason(
+                        f"no worker has been running this sync for over {timeout_minutes} minutes",
+                        "Closed by the sync-failure monitor",
+                    ),
                 },
             )
         finally:

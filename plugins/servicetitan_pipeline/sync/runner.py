@@ -183,7 +183,7 @@ def _sync_resource(
         log.info("%s %s: resuming from the stored export position", target.label, spec.resource.name)
     progress = Progress(target.label, spec.resource.name)
     for page in prefetched(client.export(spec.resource, ExportCursor(continue_from=checkpoint))):
-        changed = loader.load(spec, page.records, page.checkpoint)
+        changed = loader.load(spec, page.records, page.checkpoint, bad=len(page.bad_records))
         outcome.processed += page.size
         outcome.successful += len(page.records)
         outcome.failed += len(page.bad_records)
