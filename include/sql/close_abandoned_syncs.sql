@@ -10,4 +10,4 @@ SET status = 'failed',
 WHERE credential_id = %(credential_id)s
   AND status = 'running'
   AND data_type = ANY(%(data_types)s)
-RETURNING id, started_at
+RETURNING started_at, records_processed, records_successful, records_failed

@@ -7,3 +7,4 @@ SET status = 'failed',
     error_message = format(%(reason)s::text, records_processed, records_successful, records_failed),
     error_details = jsonb_build_object('exception', 'WorkerLost', 'closed_by', 'servicetitan_monitor_sync_failures')
 WHERE id = %(id)s AND status = 'running'
+RETURNING records_processed, records_successful, records_failed

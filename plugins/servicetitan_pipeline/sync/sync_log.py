@@ -39,9 +39,10 @@ class SyncLogWriter:
         self.log_id: uuid.UUID | None = None
         self.started_at: datetime | None = None
 
-    def close_abandoned(self, connection: psycopg.Connection[Any], closed_by: str) -> int:
-        """Fail the rows a dead worker left 'running' (the caller holds their locks)."""
-        rows = connection.execute(
+    def close_abandoned(self, connection: psycopg.Connection[Any], closed_by: str) -> list[tuple[Any, ...]]:
+        """Fail the rows a dead worker left 'running' (the caller holds their locks); returns each closed row's
+        started_at and committed counts (processed, successful, failed)."""
+        return connection.execute(
             load_sql("close_abandoned_syncs"),  # type: ignore[arg-type]
             {
                 "credential_id": str(self._credential_id),
@@ -53,7 +54,6 @@ class SyncLogWriter:
                 ),
             },
         ).fetchall()
-        return len(rows)
 
     def start(self) -> uuid.UUID:
         with session_scope(self._engine) as session:
