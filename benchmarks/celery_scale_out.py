@@ -141,7 +141,7 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join("  " + line for line in path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -286,7 +286,7 @@ def expected_counts(base_url: str, tenants: list[int]) -> dict[int, dict[str, in
 # --- runs ------------------------------------------------------------------------------------------
 
 
-def _metadata(sql: str, params: dict[str, Any]) -> list[Any]:
+def query_metadata(sql: str, params: dict[str, Any]) -> list[Any]:
     import sqlalchemy as sa
 
     with _metadata_engine().connect() as conn:
@@ -319,13 +319,22 @@ def run_conf() -> str:
 
 
 def trigger_and_wait(run_id: str, timeout: float, stack: Stack) -> str:
-    airflow_cli("dags", "trigger", DAG_ID, "--run-id", run_id, "--conf", run_conf())
+    trigger(run_id, run_conf())
+    return wait_for_run(run_id, timeout, stack)
+
+
+def trigger(run_id: str, conf: str) -> None:
+    airflow_cli("dags", "trigger", DAG_ID, "--run-id", run_id, "--conf", conf)
+
+
+def wait_for_run(run_id: str, timeout: float, stack: Stack) -> str:
+    """The run's final state (success or failed), while every component of ``stack`` stays alive."""
     started = time.monotonic()
     state = "queued"
     while time.monotonic() - started < timeout:
         for component in stack.components:
             stack.check_alive(component)
-        rows = _metadata("SELECT state FROM dag_run WHERE dag_id = :d AND run_id = :r", {"d": DAG_ID, "r": run_id})
+        rows = query_metadata("SELECT state FROM dag_run WHERE dag_id = :d AND run_id = :r", {"d": DAG_ID, "r": run_id})
         state = rows[0][0] if rows else "missing"
         if state in ("success", "failed"):
             return str(state)
@@ -382,13 +391,13 @@ def collect(label: str, run_id: str, state: str, workers: int, wall: float, sinc
             "try_number": row.try_number,
             "seconds": round(row.duration or 0.0, 1),
         }
-        for row in _metadata(
+        for row in query_metadata(
             "SELECT task_id, map_index, state, hostname, executor, queue, try_number, duration FROM task_instance"
             " WHERE dag_id = :d AND run_id = :r ORDER BY task_id, map_index",
             {"d": DAG_ID, "r": run_id},
         )
     ]
-    phase = _metadata(
+    phase = query_metadata(
         "SELECT EXTRACT(EPOCH FROM max(end_date) - min(start_date)) FROM task_instance"
         " WHERE dag_id = :d AND run_id = :r AND task_id = 'sync'",
         {"d": DAG_ID, "r": run_id},
@@ -563,8 +572,8 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def run(options: Options, say: Callable[[str], None] = print) -> dict[str, Any]:
-    api_port = _free_port()
-    sandbox_port = _free_port()
+    api_port = free_port()
+    sandbox_port = free_port()
     env = prepare_environment(options, api_port)
     home = Path(env["AIRFLOW_HOME"])
     log_dir = home / "logs" / "scale-out"
@@ -605,28 +614,7 @@ def _run_with_stack(
     size = f"{options.customers} customers + {options.invoices} invoices"
     say(f"sandbox {base_url}: {len(tenants)} tenants x ({size}); onboarded")
 
-    api = stack.start("api-server", [_bin("airflow"), "api-server", "--port", str(api_port), "--workers", "1"])
-    scheduler = stack.start("scheduler", [_bin("airflow"), "scheduler"])
-    processor = stack.start("dag-processor", [_bin("airflow"), "dag-processor"])
-    health = f"http://127.0.0.1:{api_port}/api/v2/monitor/health"
-    waited = _wait_for("API server", lambda: httpx.get(health).status_code == 200, options.startup_timeout, api, stack)
-    say(f"  api-server ready ({waited:.0f} s)")
-    waited = _wait_for(
-        "scheduler",
-        lambda: httpx.get(health).json()["scheduler"]["status"] == "healthy",
-        options.startup_timeout,
-        scheduler,
-        stack,
-    )
-    say(f"  scheduler ready ({waited:.0f} s)")
-    waited = _wait_for(
-        "DAG processor (servicetitan_sync parsed)",
-        lambda: bool(_metadata("SELECT 1 FROM serialized_dag WHERE dag_id = :d", {"d": DAG_ID})),
-        options.startup_timeout,
-        processor,
-        stack,
-    )
-    say(f"  dag-processor ready: {DAG_ID} parsed ({waited:.0f} s)")
+    start_airflow(stack, api_port, options.startup_timeout, say)
     start_worker(stack, "w1", options)
     airflow_cli("dags", "unpause", DAG_ID)
 
@@ -667,6 +655,35 @@ def _run_with_stack(
     }
     report(result, say)
     return result
+
+
+def start_airflow(stack: Stack, api_port: int, startup_timeout: float, say: Callable[[str], None]) -> None:
+    """The API server, scheduler and DAG processor, each waited for until ready (servicetitan_sync parsed);
+    the executor is the environment's (``AIRFLOW__CORE__EXECUTOR`` in ``stack.env``)."""
+    import httpx
+
+    api = stack.start("api-server", [_bin("airflow"), "api-server", "--port", str(api_port), "--workers", "1"])
+    scheduler = stack.start("scheduler", [_bin("airflow"), "scheduler"])
+    processor = stack.start("dag-processor", [_bin("airflow"), "dag-processor"])
+    health = f"http://127.0.0.1:{api_port}/api/v2/monitor/health"
+    waited = _wait_for("API server", lambda: httpx.get(health).status_code == 200, startup_timeout, api, stack)
+    say(f"  api-server ready ({waited:.0f} s)")
+    waited = _wait_for(
+        "scheduler",
+        lambda: httpx.get(health).json()["scheduler"]["status"] == "healthy",
+        startup_timeout,
+        scheduler,
+        stack,
+    )
+    say(f"  scheduler ready ({waited:.0f} s)")
+    waited = _wait_for(
+        "DAG processor (servicetitan_sync parsed)",
+        lambda: bool(query_metadata("SELECT 1 FROM serialized_dag WHERE dag_id = :d", {"d": DAG_ID})),
+        startup_timeout,
+        processor,
+        stack,
+    )
+    say(f"  dag-processor ready: {DAG_ID} parsed ({waited:.0f} s)")
 
 
 def worker_name(short: str) -> str:

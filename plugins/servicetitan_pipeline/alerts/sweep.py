@@ -16,6 +16,7 @@ from servicetitan_pipeline.db.enums import DataType
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.runner import RESOURCES_FOR
+from servicetitan_pipeline.sync.sync_log import abandoned_reason
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
 
@@ -31,16 +32,26 @@ def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> 
             log.info("%s: sync started %s is still running (its worker holds the locks)", label, started_at)
             continue
         try:
-            conn.execute(
+            committed = conn.execute(
                 load_sql("close_overdue_sync"),  # type: ignore[arg-type]
                 {
                     "id": row_id,
-                    "reason": f"no worker has been running this sync for over {timeout_minutes} minutes "
-                    "(crashed or killed); closed by the sync-failure monitor",
+                    "reason": abandoned_reason(
+                        f"no worker has been running this sync for over {timeout_minutes} minutes",
+                        "Closed by the sync-failure monitor",
+                    ),
                 },
-            )
+            ).fetchone()
         finally:
             locks.release_all()
-        log.warning("%s: closed the sync started %s: its worker is gone", label, started_at)
+        if committed is None:  # finished by its own worker since the select
+            continue
+        log.warning(
+            "%s: closed the sync started %s as failed: its worker is gone; it had committed %d records "
+            "(%d loaded, %d bad), which the next sync does not read again",
+            label,
+            started_at,
+            *committed,
+        )
         closed.append(row_id)
     return closed

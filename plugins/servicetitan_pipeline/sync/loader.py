@@ -1,6 +1,7 @@
-"""Loads pages into PostgreSQL: COPY into a staging table, one upsert, the page's checkpoint and its
-entries in the sync's ledger of loaded records, in one transaction. A crash anywhere leaves either the
-whole page, its checkpoint and its ledger rows, or none of them."""
+"""Loads pages into PostgreSQL: COPY into a staging table, one upsert, the page's checkpoint, its
+entries in the sync's ledger of loaded records and its counts on the sync-log row, in one transaction.
+A crash anywhere leaves either the whole page, its checkpoint, its ledger rows and its counts, or none
+of them: a sync-log row's counts are always what its attempt committed."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ class PageLoader:
         self._conn.execute("SET TIME ZONE 'UTC'")
         self._conn.commit()
 
-    def load(self, spec: TableSpec, records: list[Record], checkpoint: str | None) -> int:
-        """Upsert ``records``; returns how many rows changed (new or different)."""
+    def load(self, spec: TableSpec, records: list[Record], checkpoint: str | None, *, bad: int) -> int:
+        """Upsert ``records`` (a page that also had ``bad`` records); returns how many rows changed."""
         with self._conn.transaction():
             changed = 0
             if records:
@@ -49,6 +50,16 @@ class PageLoader:
                 self._conn.execute(
                     load_sql("upsert_sync_checkpoint"),  # type: ignore[arg-type]
                     {"credential_id": self._credential_id, "resource": spec.resource.name, "continue_from": checkpoint},
+                )
+            if records or bad:
+                self._conn.execute(
+                    load_sql("add_sync_log_page_counts"),  # type: ignore[arg-type]
+                    {
+                        "sync_log_id": self._sync_log_id,
+                        "processed": len(records) + bad,
+                        "successful": len(records),
+                        "failed": bad,
+                    },
                 )
         return changed
 

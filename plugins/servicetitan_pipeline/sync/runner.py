@@ -112,12 +112,20 @@ def run_sync(
             raise OverlappingSyncError(message)
         try:
             closed = writer.close_abandoned(lock_connection, closed_by)
-            if closed:
-                log.warning("%s: closed %d sync-log row(s) left 'running' by a stopped worker", target.label, closed)
+            for started_at, processed, successful, failed in closed:
+                log.warning(
+                    "%s: the sync started %s was left 'running' by a stopped worker: closed as failed with the %d "
+                    "records it had committed (%d loaded, %d bad), which this sync does not read again",
+                    target.label,
+                    started_at,
+                    processed,
+                    successful,
+                    failed,
+                )
             writer.start()
             metrics.sync_started()
             outcome = _sync(target, credential, engine, conninfo, make_client, metrics, writer)
-            outcome.abandoned_rows_closed = closed
+            outcome.abandoned_rows_closed = len(closed)
             return outcome
         finally:
             locks.release_all()
@@ -183,7 +191,7 @@ def _sync_resource(
         log.info("%s %s: resuming from the stored export position", target.label, spec.resource.name)
     progress = Progress(target.label, spec.resource.name)
     for page in prefetched(client.export(spec.resource, ExportCursor(continue_from=checkpoint))):
-        changed = loader.load(spec, page.records, page.checkpoint)
+        changed = loader.load(spec, page.records, page.checkpoint, bad=len(page.bad_records))
         outcome.processed += page.size
         outcome.successful += len(page.records)
         outcome.failed += len(page.bad_records)

@@ -21,6 +21,15 @@ OVERLAPPING = {
 }
 
 
+def abandoned_reason(what_happened: str, closed_by: str) -> str:
+    """The reason of a row closed as abandoned, by the next sync or by the sweep: a format() template whose
+    three %s the closing UPDATE fills with the row's committed counts (kept page by page by the loader)."""
+    return (
+        f"{what_happened} (crashed or killed); it had committed %s records (%s loaded, %s bad), which stay "
+        f"loaded: the next sync resumes after them. {closed_by}"
+    )
+
+
 class SyncLogWriter:
     def __init__(self, engine: Engine, credential_id: uuid.UUID, sync_type: SyncType, data_type: DataType) -> None:
         self._engine = engine
@@ -30,19 +39,21 @@ class SyncLogWriter:
         self.log_id: uuid.UUID | None = None
         self.started_at: datetime | None = None
 
-    def close_abandoned(self, connection: psycopg.Connection[Any], closed_by: str) -> int:
-        """Fail the rows a dead worker left 'running' (the caller holds their locks)."""
-        rows = connection.execute(
+    def close_abandoned(self, connection: psycopg.Connection[Any], closed_by: str) -> list[tuple[Any, ...]]:
+        """Fail the rows a dead worker left 'running' (the caller holds their locks); returns each closed row's
+        started_at and committed counts (processed, successful, failed)."""
+        return connection.execute(
             load_sql("close_abandoned_syncs"),  # type: ignore[arg-type]
             {
                 "credential_id": str(self._credential_id),
                 "data_types": OVERLAPPING[self._data_type],
                 "closed_by": closed_by,
-                "reason": "the worker running this sync stopped before finishing (crashed or killed); "
-                "closed when the next sync of this credential started",
+                "reason": abandoned_reason(
+                    "the worker running this sync stopped before finishing",
+                    "Closed when the next sync of this credential started",
+                ),
             },
         ).fetchall()
-        return len(rows)
 
     def start(self) -> uuid.UUID:
         with session_scope(self._engine) as session:

@@ -179,7 +179,7 @@ def test_rows_closed_by_the_sweep_and_at_the_next_start_are_failures(session: Se
 
     writer = SyncLogWriter(clean_db, acme.id, SyncType.SCHEDULED, DataType.CUSTOMERS)
     with psycopg.connect(conninfo(clean_db), autocommit=True) as conn:
-        assert writer.close_abandoned(conn, closed_by="test") == 1
+        assert len(writer.close_abandoned(conn, closed_by="test")) == 1
     assert last_failure(clean_db, acme.id) == (abandoned.started_at, abandoned.id)
     assert_summary_matches_log(clean_db)
 
