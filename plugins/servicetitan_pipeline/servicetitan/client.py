@@ -258,7 +258,7 @@ class ServiceTitanClient:
         start = preview(content, secrets + ((token.value,) if token else ()))
         return TransientError(
             f"{self.credentials.label}: GET {httpx.URL(self.hosts.api_url).host}{endpoint} answered {status} with a "
-            f"body that is not a JSON page ({problem}; {len(content):,} bytes, starting {start!r}). Retried as a "
+            f"body that is not a JSON page ({problem}; {len(content):,} bytes, starting: {start}). Retried as a "
             "passing fault; if it persists, check the credential's base URL (a proxy or outage page answering "
             "instead of ServiceTitan?) and ServiceTitan's status",
             status=status,

@@ -25,6 +25,7 @@ _PAGE_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _KEY = msgspec.json.Decoder(str)
 RECORDS_KEY = "data"
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 # How much of a body that is not a page an error message shows.
 PREVIEW_CHARACTERS = 80
 
@@ -75,6 +76,8 @@ def _split_by_structure(body: bytes) -> PageParts:
     start = 0
     while start < len(body) and body[start] in JSON_WHITESPACE:
         start += 1
+    if body.startswith(_BYTE_ORDER_MARK):
+        raise PageNotJSON("the body starts with a byte-order mark, which a JSON text must not have (RFC 8259)")
     if start >= len(body) or body[start] != ord("{"):
         raise PageNotJSON("the body does not start with a JSON object")
     try:

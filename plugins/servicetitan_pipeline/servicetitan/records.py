@@ -265,7 +265,10 @@ def _invalid_utf8(text: bytes) -> str:
 
 @cache
 def _leading_key(primary_key: str) -> re.Pattern[bytes]:
-    return re.compile(rb'\{\s*"' + re.escape(primary_key.encode()) + rb'"\s*:\s*(-?[0-9]{1,19})\s*[,}]')
+    # A byte-order mark before the record makes it invalid JSON, but leaves its id readable.
+    return re.compile(
+        rb'(?:\xef\xbb\xbf)?\s*\{\s*"' + re.escape(primary_key.encode()) + rb'"\s*:\s*(-?[0-9]{1,19})\s*[,}]'
+    )
 
 
 def _leading_id(text: bytes, primary_key: str) -> int | str | None:
