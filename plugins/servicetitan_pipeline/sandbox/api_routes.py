@@ -18,6 +18,7 @@ from servicetitan_pipeline.sandbox.dataset import CUSTOMERS, INVOICES
 from servicetitan_pipeline.sandbox.errors import validation_error
 from servicetitan_pipeline.sandbox.export_feed import export_page
 from servicetitan_pipeline.sandbox.gateway import Admitted, Endpoint, through_gateway
+from servicetitan_pipeline.sandbox.hostile_records import MalformedPage, malformed
 from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, ListSort, SortField, list_page
 from servicetitan_pipeline.sandbox.query_params import QueryReader
 from servicetitan_pipeline.sandbox.state import SandboxState
@@ -118,6 +119,10 @@ def _export_endpoint(collection_name: str) -> Endpoint:
         if body is None:
             body = export_page(collection, tokens, start, state.config.export_page_size).json()
             state.page_cache.put(key, body)
+        malformed_page = admitted.tenant.faults.malformed_page
+        if malformed_page is not None:
+            media_type = "text/html" if malformed_page is MalformedPage.HTML else "application/json"
+            return Response(malformed(body, malformed_page), media_type=media_type)
         return Response(body, media_type="application/json")
 
     return endpoint

@@ -4,7 +4,8 @@ The collection answers the questions the endpoints ask (how many records, which 
 is it active, when was it created and changed) from the timeline and seeded draws, and builds a
 record's JSON only when a page needs it: serving a page costs O(page size), whatever the total.
 A built record is then served as built, as a bad record (``bad_records.py``), or with one
-data-quality fault (``quality_faults.py``); never both, bad records win.
+data-quality fault (``quality_faults.py``); never both, bad records win. On export pages, a hostile
+payload (``hostile_records.py``) wins over both.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import msgspec
 
 from servicetitan_pipeline.sandbox.bad_records import BadRecords
 from servicetitan_pipeline.sandbox.block_selection import BlockSelection
+from servicetitan_pipeline.sandbox.hostile_records import HOSTILE_INDEX, HostileKind, hostile_json
 from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
 from servicetitan_pipeline.sandbox.randomness import unit
 from servicetitan_pipeline.sandbox.record_ids import RecordIds
@@ -62,8 +64,10 @@ class RecordCollection:
         activity: Activity,
         bad_records: BadRecords,
         quality_faults: QualityFaults,
+        hostile: HostileKind | None = None,
     ) -> None:
         self.name = name
+        self.hostile = hostile
         self.timeline = timeline
         self.ids = ids
         self.bad_records = bad_records
@@ -126,5 +130,7 @@ class RecordCollection:
         return self.bad_records.spoil(record, kind) if kind else self.quality_faults.apply(record, index)
 
     def render_json(self, index: int, version: Version | None = None) -> bytes:
-        """The record as served, as JSON (the export pages' encoding)."""
+        """The record as served, as JSON (the export pages' encoding); the hostile one as its payload."""
+        if self.hostile is not None and index == HOSTILE_INDEX:
+            return hostile_json(self.name, self.render(index, version), self.hostile)
         return msgspec.json.encode(self.render(index, version))

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from servicetitan_pipeline.sandbox.hostile_records import HostileKind, MalformedPage
 from servicetitan_pipeline.sandbox.quality_faults import QUALITY_KIND_NAMES, QualityKind
 
 # ServiceTitan's documented limits and lifetimes (see the reference): tokens live 15 minutes, 60 calls
@@ -58,6 +59,12 @@ class FaultProfile(_Strict):
         default=tuple(QualityKind),
         min_length=1,
         description="the data-quality faults to serve (default: all); each applies to customers, invoices or both",
+    )
+    hostile_record: HostileKind | None = Field(
+        default=None, description="the first customer and invoice served with this payload, on export pages"
+    )
+    malformed_page: MalformedPage | None = Field(
+        default=None, description="every export page answered 200 with this body that is not a JSON page"
     )
     invalid_credentials: bool = Field(default=False, description="the token endpoint refuses this tenant's client")
     revoked_app_key: bool = Field(default=False, description="API calls answer 403: the app key was revoked")

@@ -22,6 +22,7 @@ from servicetitan_pipeline.sandbox.collection import Activity, RecordCollection
 from servicetitan_pipeline.sandbox.config import FaultProfile, TenantConfig
 from servicetitan_pipeline.sandbox.customers import CUSTOMER_ID_OFFSET, CustomerBuilder
 from servicetitan_pipeline.sandbox.export_feed import ExportTokens
+from servicetitan_pipeline.sandbox.hostile_records import HOSTILE_INDEX, HostileKind
 from servicetitan_pipeline.sandbox.invoices import INVOICE_ID_OFFSET, InvoiceBuilder
 from servicetitan_pipeline.sandbox.listing import ActiveFilter, ListQuery, count_matching
 from servicetitan_pipeline.sandbox.quality_faults import QualityFaults
@@ -134,7 +135,21 @@ class TenantDataset:
                 CUSTOMERS: customers_faulty,
                 INVOICES: invoices_faulty,
             },
+            "hostile_record": self._hostile_record(),
         }
+
+    def _hostile_record(self) -> dict[str, Any] | None:
+        """The payload and, per kind of record, the id of the record carrying it (None if it has none)."""
+        kind = self.customers.hostile
+        if kind is None:
+            return None
+        named = {
+            collection.name: collection.id_of(HOSTILE_INDEX) if collection.size and kind.keeps_id else None
+            for collection in (self.customers, self.invoices)
+        }
+        if kind is HostileKind.DUPLICATE_ID:  # named by the id it repeats last
+            named = {name: None if record_id is None else record_id + 1 for name, record_id in named.items()}
+        return {"kind": kind.value, **named}
 
     @staticmethod
     def _bad_records(collection: RecordCollection) -> dict[str, Any]:
@@ -184,4 +199,5 @@ def _collection(
         quality_faults=QualityFaults(
             key, name, faults.quality_fault_rate, faults.quality_fault_kinds, bad_records, ids.id_of
         ),
+        hostile=faults.hostile_record,
     )

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import msgspec
 
 from servicetitan_pipeline.servicetitan.auth import AccessToken, token_provider_for
 from servicetitan_pipeline.servicetitan.circuit_breaker import breaker_for_tenant
@@ -28,6 +27,7 @@ from servicetitan_pipeline.servicetitan.errors import (
     TransientError,
 )
 from servicetitan_pipeline.servicetitan.hosts import ServiceTitanHosts
+from servicetitan_pipeline.servicetitan.pages import PageNotJSON, PageNotObject, PageParts, preview, split_page
 from servicetitan_pipeline.servicetitan.paginators import DEFAULT_MAX_PAGES
 from servicetitan_pipeline.servicetitan.rate_limiter import limiter_for_tenant
 from servicetitan_pipeline.servicetitan.records import BadRecord, Record
@@ -36,9 +36,6 @@ from servicetitan_pipeline.servicetitan.retry import RetryPolicy
 
 Cursor = ExportCursor | ModifiedSinceCursor
 log = logging.getLogger("servicetitan_pipeline.servicetitan")
-# A page's top level, its values left undecoded: records are decoded one by one into their model.
-_PAGE_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _WAIT_IN_TITLE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", re.IGNORECASE)
 
 
@@ -168,11 +165,11 @@ class ServiceTitanClient:
         params: dict[str, str] | None = paginator.first_params()
         number = 0
         while params is not None:
-            keys = self._get(url, endpoint, {**fixed, **params})
+            parts = self._get(url, endpoint, {**fixed, **params})
             number += 1
             # Everything but the records is small: decoded as it is, for the paginator and the cursor.
-            body: dict[str, Any] = {key: msgspec.json.decode(value) for key, value in keys.items() if key != "data"}
-            data = _records_of(keys.get("data"))
+            body: dict[str, Any] = parts.fields
+            data = parts.records
             if data is None:
                 raise FatalRequestError(
                     f"{self.credentials.label}: {endpoint} answered without a data list", endpoint=endpoint
@@ -189,8 +186,8 @@ class ServiceTitanClient:
                 checkpoint=cursor.checkpoint(body),
             )
 
-    def _get(self, url: str, endpoint: str, params: dict[str, str]) -> dict[str, msgspec.Raw]:
-        """The page's top-level keys, values undecoded; retried as the error says."""
+    def _get(self, url: str, endpoint: str, params: dict[str, str]) -> PageParts:
+        """The page's top-level values and its records, undecoded; retried as the error says."""
         attempt = 0
         renewed_after_401 = False
         while True:
@@ -204,7 +201,7 @@ class ServiceTitanClient:
             self._limiter.acquire()
             started = time.perf_counter()
             status: int | None = None
-            body: dict[str, msgspec.Raw] | None = None
+            body: PageParts | None = None
             error: ServiceTitanError | None = None
             what = ""  # the failure in a few words, for the retry log line
             try:
@@ -215,7 +212,8 @@ class ServiceTitanClient:
                 with self._http.stream("GET", url, params=params, headers=headers) as response:
                     status = response.status_code
                     if status == 200:
-                        body = _PAGE_KEYS.decode(b"".join(response.iter_bytes()))
+                        content = b"".join(response.iter_bytes())
+                        body = split_page(content)
                     else:
                         response.read()
                         error = self._classify(response, endpoint)
@@ -230,19 +228,15 @@ class ServiceTitanClient:
                     f"{self.credentials.label}: {endpoint}: connection failed ({type(exc).__name__})",
                     endpoint=endpoint,
                 )
-            except msgspec.ValidationError:
+            except PageNotObject:
                 error = FatalRequestError(
                     f"{self.credentials.label}: {endpoint} answered JSON that is not an object",
                     status=status,
                     endpoint=endpoint,
                 )
-            except ValueError:  # msgspec.DecodeError included
-                error = TransientError(
-                    f"{self.credentials.label}: {endpoint} answered a body that is not JSON (cut short?)",
-                    status=status,
-                    endpoint=endpoint,
-                )
-                what = f"HTTP {status} with a body that is not JSON (cut short?)"
+            except PageNotJSON as exc:
+                error = self._not_a_page(endpoint, status, content, exc)
+                what = f"HTTP {status} with a body that is not a JSON page ({exc})"
             except ServiceTitanError as exc:  # from the token request
                 error = exc
                 what = f"the token request failed{f' (HTTP {exc.status})' if exc.status else ''}"
@@ -279,6 +273,20 @@ class ServiceTitanClient:
             else:
                 log.error("%s; giving up: a wait over %g s is left to the task's retry", tried, policy.max_retry_after)
             raise error
+
+    def _not_a_page(self, endpoint: str, status: int | None, content: bytes, problem: PageNotJSON) -> TransientError:
+        # Retriable: a proxy's error page or a body cut short is usually gone on the next try.
+        secrets = (self.credentials.client_secret, self.credentials.app_key)
+        token = self._tokens.current
+        start = preview(content, secrets + ((token.value,) if token else ()))
+        return TransientError(
+            f"{self.credentials.label}: GET {httpx.URL(self.hosts.api_url).host}{endpoint} answered {status} with a "
+            f"body that is not a JSON page ({problem}; {len(content):,} bytes, starting: {start}). Retried as a "
+            "passing fault; if it persists, check the credential's base URL (a proxy or outage page answering "
+            "instead of ServiceTitan?) and ServiceTitan's status",
+            status=status,
+            endpoint=endpoint,
+        )
 
     def _classify(self, response: httpx.Response, endpoint: str) -> ServiceTitanError:
         status = response.status_code
@@ -327,16 +335,6 @@ class ServiceTitanClient:
                 error=type(error).__name__ if error else None,
             )
         )
-
-
-def _records_of(data: msgspec.Raw | None) -> list[msgspec.Raw] | None:
-    """The page's records, each still undecoded; None when ``data`` is missing or not a list."""
-    if data is None:
-        return None
-    try:
-        return _RECORD_LIST.decode(data)
-    except msgspec.ValidationError:
-        return None
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:

@@ -12,23 +12,45 @@ Both judge each field with the same msgspec type, so they never disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any, Optional
 
 import msgspec
+
+from servicetitan_pipeline.servicetitan.json_structure import container_items, nesting_depth, object_member
 
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 # ASCII digits only: PostgreSQL's numeric would refuse other Unicode digits, which ``\d`` accepts.
 Money = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 
 
+# A record is a few KB (an invoice with its line items about 6 KB): 1 MiB leaves room for hundreds of
+# items, and bounds what one record costs to decode, describe and store, whatever a page holds.
+MAX_RECORD_BYTES = 2**20
+# Records nest 4 or 5 levels. msgspec recurses once per level, and its only stop is the interpreter's
+# recursion limit, reached at a depth that depends on the caller's stack: a fixed bound, checked first,
+# makes a deeply nested record a bad record at the same depth everywhere.
+MAX_NESTING_DEPTH = 64
+_NOT_OPENERS = bytes(byte for byte in range(256) if byte not in b"[{")
+
 # PostgreSQL can store no NUL character, in text or in jsonb: one would make the whole page's COPY fail.
 _NUL_ESCAPE = b"\\u0000"
 _NUL_PROBLEM = "a text holds a NUL character (\\u0000), which PostgreSQL cannot store"
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{2}\\u[dD][89abAB])\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+# msgspec's words for a byte JSON does not allow where it stands (a raw control character, a BOM...).
+_INVALID_CHARACTER = re.compile(r"invalid character \(byte ([0-9]+)\)")
+_LONE_SURROGATE_PROBLEM = (
+    "a text holds a UTF-16 surrogate escape (such as \\ud800) that is not half of a pair: not a Unicode "
+    "character, which PostgreSQL's jsonb cannot store"
+)
 
 
 class Reference(msgspec.Struct, gc=False):
@@ -123,19 +145,41 @@ class RecordModel:
     def split(
         self, resource: str, primary_key: str, raw_records: Iterable[msgspec.Raw]
     ) -> tuple[list[Record], list[BadRecord]]:
-        """Decode each record as received: the usable ones, and the bad ones described."""
+        """Decode each record as received: the usable ones, and the bad ones described. Whatever a
+        record's bytes, it is one or the other: nothing about one record can fail the others."""
         decode = self._decoder.decode
+        head = b'{"' + primary_key.encode() + b'":'
+        after_head = len(head)
         good: list[Record] = []
         bad: list[BadRecord] = []
         for raw in raw_records:
-            try:
-                fields = decode(raw)
-            except msgspec.ValidationError as refused:
-                bad.append(self._bad_record(resource, primary_key, raw, refused))
-                continue
             text = bytes(raw)
-            if _NUL_ESCAPE in text and _holds_nul(msgspec.json.decode(text)):
-                bad.append(BadRecord(resource, getattr(fields, primary_key), [_NUL_PROBLEM]))
+            # Counting openers bounds the depth from above in one pass in C; only records with more
+            # openers than the bound (large ones) are measured exactly.
+            if len(text) > MAX_RECORD_BYTES or len(text.translate(None, _NOT_OPENERS)) > MAX_NESTING_DEPTH:
+                too_big = _size_or_depth_problem(text)
+                if too_big is not None:
+                    bad.append(BadRecord(resource, _leading_id(text, primary_key), [too_big]))
+                    continue
+            try:
+                fields = decode(text)
+            except Exception as refused:  # whatever stops one record's decoding is that record's fault
+                bad.append(self._bad_record(resource, primary_key, text, refused))
+                continue
+            record_id = getattr(fields, primary_key)
+            # The common case costs a memchr, an ASCII scan and one anchored match: the helpers are
+            # called only for records with escapes, non-ASCII bytes, or their id not first.
+            problem = None
+            if not text.isascii() or b"\\" in text:
+                problem = _unstorable(text)
+            # Its first key is the id, as ServiceTitan writes records, and agrees with the (last) id
+            # msgspec kept: a repeat in between could not change which record this is.
+            if problem is None and not (
+                text.startswith(head) and text[after_head : text.find(b",", after_head)] == b"%d" % record_id
+            ):
+                problem = _ambiguous_key(text, primary_key, record_id)
+            if problem is not None:
+                bad.append(BadRecord(resource, record_id, [problem]))
                 continue
             good.append(Record(fields, text))
         return good, bad
@@ -154,19 +198,115 @@ class RecordModel:
                 found.append(f"{spec.name} is not {spec.kind.description}: {_preview(value)}")
         return found
 
-    def _bad_record(
-        self, resource: str, primary_key: str, raw: msgspec.Raw, refused: msgspec.ValidationError
-    ) -> BadRecord:
-        record = msgspec.json.decode(raw)
-        record_id = record.get(primary_key) if isinstance(record, dict) else None
+    def _bad_record(self, resource: str, primary_key: str, text: bytes, refused: Exception) -> BadRecord:
+        try:
+            record = msgspec.json.decode(text)
+        except Exception:  # not JSON this project can read at all: the struct's error says where
+            return BadRecord(resource, _leading_id(text, primary_key), [_decoding_problem(text, refused)])
+        record_id = _usable_id(record.get(primary_key)) if isinstance(record, dict) else None
         # The struct and the field checks use the same types; msgspec's own message is only a fallback.
-        return BadRecord(resource, record_id, self.problems(record) or [str(refused)])
+        return BadRecord(resource, record_id, self.problems(record) or [_decoding_problem(text, refused)])
 
 
 def _struct_field(spec: Field) -> tuple[str, Any] | tuple[str, Any, None]:
     if spec.required:
         return (spec.name, spec.kind.value_type)
     return (spec.name, Optional[spec.kind.value_type], None)  # noqa: UP045 (a type built at run time)
+
+
+def _size_or_depth_problem(text: bytes) -> str | None:
+    if len(text) > MAX_RECORD_BYTES:
+        return f"the record is {len(text):,} bytes, over the limit of {MAX_RECORD_BYTES:,}; it was not decoded"
+    if nesting_depth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH:
+        return f"the record nests deeper than {MAX_NESTING_DEPTH} levels of arrays and objects; it was not decoded"
+    return None
+
+
+def _decoding_problem(text: bytes, error: Exception) -> str:
+    """What stopped the decoding of a record, in words."""
+    if isinstance(error, UnicodeDecodeError):
+        return _invalid_utf8(text)
+    if _LONE_SURROGATE.search(text):  # which msgspec reports as "truncated"
+        return _LONE_SURROGATE_PROBLEM
+    if isinstance(error, RecursionError):
+        return "the record nests too deeply to decode"
+    invalid = _INVALID_CHARACTER.search(str(error))
+    if invalid and int(invalid.group(1)) < len(text):
+        offset = int(invalid.group(1))
+        return f"not valid JSON: byte 0x{text[offset]:02x} at offset {offset} of the record is not allowed there"
+    return f"not valid JSON: {error}"
+
+
+def _unstorable(text: bytes) -> str | None:
+    """Why PostgreSQL could not store the JSON text of a record msgspec decoded, if it could not (msgspec
+    refuses lone surrogates itself, but reads neither the UTF-8 nor the escapes of fields it skips)."""
+    if not text.isascii():
+        try:
+            text.decode()
+        except UnicodeDecodeError:
+            return _invalid_utf8(text)
+    if _NUL_ESCAPE in text:
+        try:
+            holds_nul = _holds_nul(msgspec.json.decode(text))
+        except (ValueError, RecursionError):
+            holds_nul = True  # cannot tell an escaped backslash from a NUL: not stored rather than failing COPY
+        if holds_nul:
+            return _NUL_PROBLEM
+    return None
+
+
+def _invalid_utf8(text: bytes) -> str:
+    try:
+        text.decode()
+    except UnicodeDecodeError as error:
+        return f"a text is not valid UTF-8 (byte 0x{text[error.start]:02x} at offset {error.start} of the record)"
+    return "a text is not valid UTF-8"
+
+
+@cache
+def _leading_key(primary_key: str) -> re.Pattern[bytes]:
+    # A byte-order mark before the record makes it invalid JSON, but leaves its id readable.
+    return re.compile(
+        rb'(?:\xef\xbb\xbf)?\s*\{\s*"' + re.escape(primary_key.encode()) + rb'"\s*:\s*(-?[0-9]{1,19})\s*[,}]'
+    )
+
+
+def _leading_id(text: bytes, primary_key: str) -> int | str | None:
+    """The record's id when it is the record's first key (as ServiceTitan writes them), without decoding."""
+    found = _leading_key(primary_key).match(text)
+    return _usable_id(int(found.group(1))) if found else None
+
+
+def _ambiguous_key(text: bytes, primary_key: str, record_id: int) -> str | None:
+    """A problem if the record names its primary key twice with different values. msgspec, like
+    PostgreSQL's jsonb, keeps the last of repeated keys, but a reader keeping the first would file the
+    record under another id. Repeats of other keys are left as the last one (both agree)."""
+    if _leading_id(text, primary_key) == record_id:
+        return None  # its first key is the id, with the value decoded: first and last agree
+    values: list[Any] = []
+    try:
+        members, _ = container_items(text, text.index(b"{"))
+        for member in members:
+            key, (start, end) = object_member(text, member)
+            if msgspec.json.decode(key) == primary_key:
+                values.append(msgspec.json.decode(text[start:end]))
+    except ValueError:  # StructureError included
+        return None  # msgspec decoded the record: its structure is sound
+    if len(values) > 1 and values[0] != values[-1]:
+        return (
+            f"{primary_key} appears {len(values)} times, first as {_preview(values[0])} and last as "
+            f"{_preview(values[-1])}: which record this is is ambiguous"
+        )
+    return None
+
+
+def _usable_id(value: Any) -> int | str | None:
+    """An id fit to name a record in the sync log (stored as jsonb): an int64, or a short printable text."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    if isinstance(value, str) and len(value) <= 40 and value.isprintable():
+        return value
+    return None
 
 
 def _holds_nul(value: Any) -> bool:
@@ -180,7 +320,10 @@ def _holds_nul(value: Any) -> bool:
 
 
 def _preview(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long for Python to print
+        return f"an integer of {value.bit_length()} bits"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
