@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,15 +19,6 @@ from servicetitan_pipeline.slack_receiver import SlackReceiver
 from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
 
 SETTINGS = AlertSettings(api_sample_size=0)
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackReceiver]:
-    with SlackReceiver() as receiver:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_SLACK_ALERTS", json.dumps({"conn_type": "slackwebhook", "password": receiver.webhook_url})
-        )
-        yield receiver
 
 
 def add_credential(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,15 +59,6 @@ def test_without_a_base_url_links_fall_back_to_airflows_own_default(monkeypatch:
     assert airflow_base_url() == DEFAULT_BASE_URL == "http://localhost:8080"
     _text, blocks = alert_message([_firing_alert()])
     assert _links(blocks)[0] == "http://localhost:8080/dags/servicetitan_sync/runs"
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackReceiver]:
-    with SlackReceiver() as receiver:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_SLACK_ALERTS", json.dumps({"conn_type": "slackwebhook", "password": receiver.webhook_url})
-        )
-        yield receiver
 
 
 @pytest.mark.parametrize(("configured", "base"), BASE_URLS)
