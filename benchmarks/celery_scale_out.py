@@ -167,7 +167,7 @@ def _bin(name: str) -> str:
 
 def prepare_environment(options: Options, api_port: int) -> dict[str, str]:
     """The celery profile, with the Celery settings; also exported into this process."""
-    from servicetitan_pipeline.dev_environment import DevEnvironment
+    from servicetitan_devtools.dev_environment import DevEnvironment
 
     os.environ["AIRFLOW__CORE__EXECUTOR"] = "CeleryExecutor"
     env = DevEnvironment("celery").prepare()
@@ -202,7 +202,7 @@ def configure_airflow(pool_slots: int, slack_url: str) -> list[str]:
     from airflow.models.connection import Connection
     from airflow.utils.session import create_session
 
-    from servicetitan_pipeline.airflow_settings import import_settings
+    from servicetitan_devtools.airflow_settings import import_settings
 
     report = import_settings(PROJECT_ROOT / "airflow_settings.yaml")
     with create_session() as session:
@@ -583,7 +583,7 @@ def run(options: Options, say: Callable[[str], None] = print) -> dict[str, Any]:
     database = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1]
     say(f"metadata DB {database}, broker redis db {options.redis_db}")
     flush_redis(options.redis_db)
-    from servicetitan_pipeline.slack_receiver import SlackReceiver
+    from servicetitan_devtools.slack_receiver import SlackReceiver
 
     try:
         with SlackReceiver().start() as slack:

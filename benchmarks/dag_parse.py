@@ -68,7 +68,7 @@ def run(
     """``records`` is not used (``python -m benchmarks --records`` passes it to every benchmark).
     ``prepare_environment=False`` parses with this process's Airflow settings instead of the bench profile's."""
     if prepare_environment:
-        from servicetitan_pipeline.dev_environment import DevEnvironment
+        from servicetitan_devtools.dev_environment import DevEnvironment
 
         DevEnvironment("bench").prepare()
     files = sorted(path for path in dags_dir.glob("*.py") if not path.name.startswith("_"))

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.engine import get_engine, session_scope
 from servicetitan_pipeline.db.models import ServiceTitanCredential, project_table_names
-from servicetitan_pipeline.sandbox import SandboxServer
-from servicetitan_pipeline.sandbox.config import parse_config
 from servicetitan_pipeline.servicetitan.client import CallReport, Credentials, ServiceTitanClient
+from servicetitan_sandbox import SandboxServer
+from servicetitan_sandbox.config import parse_config
 
 
 class NullMetrics:
@@ -28,7 +28,7 @@ class NullMetrics:
 
 
 def prepare_bench_environment() -> Engine:
-    from servicetitan_pipeline.dev_environment import DevEnvironment
+    from servicetitan_devtools.dev_environment import DevEnvironment
 
     DevEnvironment("bench").prepare()
     engine = get_engine()

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicetitan_devtools.dev_environment import DevEnvironment
 from servicetitan_pipeline.db.models import project_table_names
-from servicetitan_pipeline.dev_environment import DevEnvironment
 
 # The environment as the suite was started in: for commands that must set up a profile of their own.
 ORIGINAL_ENVIRONMENT = dict(os.environ)

@@ -15,14 +15,14 @@ from servicetitan_pipeline.credentials import management
 from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore
 from servicetitan_pipeline.db.engine import session_scope
 from servicetitan_pipeline.db.models import ServiceTitanCredential
-from servicetitan_pipeline.sandbox import SandboxServer
-from servicetitan_pipeline.sandbox.config import parse_config
 from servicetitan_pipeline.servicetitan import auth, circuit_breaker, rate_limiter
 from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
 from servicetitan_pipeline.servicetitan.retry import RetryPolicy
 from servicetitan_pipeline.sync.runner import SyncOutcome, run_sync
 from servicetitan_pipeline.sync.targets import SyncTarget
+from servicetitan_sandbox import SandboxServer
+from servicetitan_sandbox.config import parse_config
 
 APP_KEY = "sync-test-app-key"
 FAST = ClientSettings(retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02), read_timeout_seconds=2)

@@ -13,7 +13,7 @@ import httpx
 import jsonschema
 import pytest
 
-from servicetitan_pipeline.sandbox import SandboxServer
+from servicetitan_sandbox import SandboxServer
 from tests.contract.openapi_contract import (
     SpecName,
     query_parameters,
@@ -21,7 +21,7 @@ from tests.contract.openapi_contract import (
     schema_errors,
     validate_response,
 )
-from tests.servicetitan_pipeline.sandbox.session import APP_KEY, TenantSession, config, tenant, token_request
+from tests.servicetitan_sandbox.session import APP_KEY, TenantSession, config, tenant, token_request
 
 TOKEN_RESPONSE = {
     "type": "object",

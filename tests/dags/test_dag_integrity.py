@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetitan_pipeline.dev_environment import PROJECT_ROOT
+from servicetitan_devtools.dev_environment import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from servicetitan_pipeline.dev_environment import PROJECT_ROOT
-from servicetitan_pipeline.slack_receiver import SlackReceiver
+from servicetitan_devtools.dev_environment import PROJECT_ROOT
+from servicetitan_devtools.slack_receiver import SlackReceiver
 from tests.sync_world import SyncWorld, tenant
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from servicetitan_pipeline.slack_receiver import SlackReceiver
+from servicetitan_devtools.slack_receiver import SlackReceiver
 
 
 @pytest.fixture

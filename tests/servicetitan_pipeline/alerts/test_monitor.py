@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from servicetitan_devtools.slack_receiver import SlackReceiver
 from servicetitan_pipeline.alerts import silences
 from servicetitan_pipeline.alerts.monitor import SlackDeliveryError, run_health_monitor, run_sync_failure_monitor
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
-from servicetitan_pipeline.slack_receiver import SlackReceiver
 from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
 
 SETTINGS = AlertSettings(api_sample_size=0)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from servicetitan_pipeline.airflow_settings import load_settings
+from servicetitan_devtools.airflow_settings import load_settings
+from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_pipeline.alerts import silences
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.cli.main import main
-from servicetitan_pipeline.dev_environment import PROJECT_ROOT
 
 
 def test_airflow_settings_file_declares_every_setting_with_its_default() -> None:

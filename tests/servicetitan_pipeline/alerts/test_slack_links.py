@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from servicetitan_devtools.slack_receiver import SlackReceiver
 from servicetitan_pipeline.airflow_ui import DEFAULT_BASE_URL, airflow_base_url
 from servicetitan_pipeline.alerts.slack_messages import alert_message, digest_message
 from servicetitan_pipeline.alerts.state import FIRING, Notification
 from servicetitan_pipeline.db.models import ServiceTitanAlert
-from servicetitan_pipeline.slack_receiver import SlackReceiver
 
 BASE_URLS = [
     ("https://airflow.example.com/", "https://airflow.example.com"),

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from servicetitan_devtools.demo_world import demo_world
 from servicetitan_pipeline.cli.health_commands import EXIT_CODES
 from servicetitan_pipeline.cli.main import main
-from servicetitan_pipeline.demo_world import demo_world
 from tests.factories import make_credential, make_sync_log
 
 

@@ -22,7 +22,7 @@ def test_the_project_suites_load(name: str) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "is missing: expectations/ must be deployed next to plugins/"),
+        (None, "is missing from servicetitan_pipeline.expectations"),
         ("{not json", "is not valid JSON"),
         ({"name": "other", "expectations": [{"type": "t", "description": "d"}]}, "'name' must be 'broken'"),
         ({"name": "broken", "expectations": []}, "'expectations' must be a non-empty list"),
@@ -32,7 +32,7 @@ def test_the_project_suites_load(name: str) -> None:
 def test_a_broken_suite_file_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: object, message: str
 ) -> None:
-    monkeypatch.setattr(suites, "EXPECTATIONS_DIR", tmp_path)
+    monkeypatch.setattr(suites, "SUITES_DIR", tmp_path)
     if content is not None:
         text = content if isinstance(content, str) else json.dumps(content)
         (tmp_path / "broken.json").write_text(text)
@@ -46,7 +46,7 @@ def test_an_expectation_gx_cannot_read_is_never_dropped_silently(
     from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
 
     assert isinstance(gx_project, GreatExpectationsProject)
-    monkeypatch.setattr(suites, "EXPECTATIONS_DIR", tmp_path)
+    monkeypatch.setattr(suites, "SUITES_DIR", tmp_path)
     unreadable = {"type": "expect_column_values_to_not_be_null", "kwargs": {}, "description": "no column given"}
     (tmp_path / "half_broken.json").write_text(json.dumps({"name": "half_broken", "expectations": [unreadable]}))
     with pytest.raises(

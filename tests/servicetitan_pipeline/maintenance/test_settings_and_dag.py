@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.airflow_settings import load_settings
-from servicetitan_pipeline.dev_environment import PROJECT_ROOT
+from servicetitan_devtools.airflow_settings import load_settings
+from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_pipeline.maintenance import airflow_tasks
 from servicetitan_pipeline.maintenance.settings import RetentionSettings
 

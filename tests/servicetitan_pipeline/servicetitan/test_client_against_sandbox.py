@@ -19,8 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-from servicetitan_pipeline.sandbox import SandboxServer
-from servicetitan_pipeline.sandbox.config import parse_config
 from servicetitan_pipeline.servicetitan.auth import TokenProvider
 from servicetitan_pipeline.servicetitan.circuit_breaker import CircuitState
 from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, Credentials, ServiceTitanClient
@@ -33,6 +31,8 @@ from servicetitan_pipeline.servicetitan.errors import (
 )
 from servicetitan_pipeline.servicetitan.resources import CUSTOMERS, INVOICES, RESOURCES
 from servicetitan_pipeline.servicetitan.retry import RetryPolicy
+from servicetitan_sandbox import SandboxServer
+from servicetitan_sandbox.config import parse_config
 from tests.contract.openapi_contract import query_parameters
 
 TENANT = 4242
@@ -455,8 +455,8 @@ def sandbox_process(tenant: dict[str, Any], **top_level: Any) -> Iterator[Sandbo
     config = json.dumps({"tenants": [tenant], **top_level})
     program = (
         "import json, sys\n"
-        "from servicetitan_pipeline.sandbox.config import parse_config\n"
-        "from servicetitan_pipeline.sandbox.server import serve\n"
+        "from servicetitan_sandbox.config import parse_config\n"
+        "from servicetitan_sandbox.server import serve\n"
         "serve(parse_config(json.loads(sys.argv[1])), on_ready=lambda url: print(url, flush=True))\n"
     )
     process = subprocess.Popen([sys.executable, "-c", program, config], stdout=subprocess.PIPE, text=True)

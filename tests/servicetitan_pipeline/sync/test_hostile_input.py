@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from servicetitan_pipeline.sandbox.hostile_records import HostileKind, MalformedPage
 from servicetitan_pipeline.servicetitan.errors import TransientError
+from servicetitan_sandbox.hostile_records import HostileKind, MalformedPage
 from tests.sync_world import APP_KEY, SyncWorld, tenant
 
 World = Callable[..., SyncWorld]

@@ -1,0 +1,200 @@
+"""The sandbox's configuration: tenants, their credentials, data sizes and fault profiles.
+
+Loaded from YAML (``servicetitan sandbox --config FILE``) or built in code by tests. Secrets are
+``SecretStr`` so that no repr, log line or error message ever shows them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from servicetitan_sandbox.hostile_records import HostileKind, MalformedPage
+from servicetitan_sandbox.quality_faults import QUALITY_KIND_NAMES, QualityKind
+
+# ServiceTitan's documented limits and lifetimes (see the reference): tokens live 15 minutes, 60 calls
+# per second per tenant, pages of at most 5000 records.
+DEFAULT_TOKEN_LIFETIME_SECONDS = 900
+DEFAULT_RATE_LIMIT_PER_SECOND = 60
+MAX_PAGE_SIZE = 5000
+# The export page size is not documented in the OpenAPI documents; 500 keeps pages light.
+DEFAULT_EXPORT_PAGE_SIZE = 500
+# Fixed, so that the same seed gives the same data on every machine and every day.
+DEFAULT_HISTORY_END = datetime(2026, 11, 1, tzinfo=UTC)
+DEFAULT_HISTORY_DAYS = 730
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` names each field and what is wrong with it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos until proven otherwise: refuse them rather than silently ignore them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FaultProfile(_Strict):
+    """How a tenant misbehaves. Random choices are seeded by the tenant's seed, so a run can be replayed."""
+
+    error_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of API calls answered 500 or 503")
+    latency_ms: int = Field(default=0, ge=0, description="added to every API call")
+    timeout_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of API calls that hang first")
+    timeout_seconds: float = Field(
+        default=100.0, gt=0, description="how long such a call hangs (as long as ServiceTitan's own limit)"
+    )
+    drop_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of API calls cut mid-body")
+    bad_record_rate: float = Field(default=0.0, ge=0, le=1, description="fraction of records that break the schema")
+    quality_fault_rate: float = Field(
+        default=0.0, ge=0, le=1, description="fraction of the other records served with a data-quality fault"
+    )
+    quality_fault_kinds: tuple[QualityKind, ...] = Field(
+        default=tuple(QualityKind),
+        min_length=1,
+        description="the data-quality faults to serve (default: all); each applies to customers, invoices or both",
+    )
+    hostile_record: HostileKind | None = Field(
+        default=None, description="the first customer and invoice served with this payload, on export pages"
+    )
+    malformed_page: MalformedPage | None = Field(
+        default=None, description="every export page answered 200 with this body that is not a JSON page"
+    )
+    invalid_credentials: bool = Field(default=False, description="the token endpoint refuses this tenant's client")
+    revoked_app_key: bool = Field(default=False, description="API calls answer 403: the app key was revoked")
+    retry_after_header: bool = Field(
+        default=True, description="429 answers carry Retry-After (the title always says the wait)"
+    )
+
+    @field_validator("quality_fault_kinds", mode="before")
+    @classmethod
+    def _known_quality_kinds(cls, value: Any) -> Any:
+        # Checked here so that the error lists every valid name, whichever collection it applies to.
+        if isinstance(value, list | tuple):
+            unknown = [repr(name) for name in value if not isinstance(name, str) or name not in QUALITY_KIND_NAMES]
+            if unknown:
+                raise ValueError(
+                    f"unknown quality fault kind {', '.join(unknown)}; valid kinds: {', '.join(QUALITY_KIND_NAMES)}"
+                )
+            return tuple(dict.fromkeys(value))  # repeated names mean nothing more
+        return value
+
+    @model_validator(mode="after")
+    def _call_faults_fit_in_one_draw(self) -> FaultProfile:
+        # One draw per call picks at most one of these faults, so together they cannot exceed 1.
+        if self.error_rate + self.timeout_rate + self.drop_rate > 1:
+            raise ValueError("error_rate + timeout_rate + drop_rate must not exceed 1")
+        return self
+
+
+class TenantConfig(_Strict):
+    tenant_id: int = Field(gt=0, lt=2**63)
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    app_key: SecretStr
+    seed: int | None = Field(default=None, description="default: the tenant id")
+    customers: int = Field(default=200, ge=0)
+    invoices: int = Field(default=1000, ge=0)
+    history_days: int = Field(default=DEFAULT_HISTORY_DAYS, gt=0, description="the initial data spans this many days")
+    history_end: datetime = Field(default=DEFAULT_HISTORY_END, description="... ending at this moment (UTC)")
+    rate_limit_per_second: int | None = Field(default=None, gt=0, description="default: the top-level value")
+    faults: FaultProfile = Field(default_factory=lambda: FaultProfile())
+
+    @field_validator("client_secret", "app_key")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("history_end")
+    @classmethod
+    def _as_utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _invoices_need_customers(self) -> TenantConfig:
+        if self.invoices and not self.customers:
+            raise ValueError("invoices reference customers: customers must be at least 1 when invoices > 0")
+        return self
+
+    @property
+    def data_seed(self) -> int:
+        return self.tenant_id if self.seed is None else self.seed
+
+
+class SandboxConfig(_Strict):
+    token_lifetime_seconds: int = Field(default=DEFAULT_TOKEN_LIFETIME_SECONDS, gt=0)
+    rate_limit_per_second: int = Field(default=DEFAULT_RATE_LIMIT_PER_SECOND, gt=0)
+    export_page_size: int = Field(default=DEFAULT_EXPORT_PAGE_SIZE, gt=0, le=MAX_PAGE_SIZE)
+    # Benchmarks: rendered export pages kept in memory (see page_cache.py); 0 = off.
+    page_cache_mb: int = Field(default=0, ge=0)
+    tenants: list[TenantConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tenants_and_clients(self) -> SandboxConfig:
+        for attribute in ("tenant_id", "client_id"):
+            values = [getattr(tenant, attribute) for tenant in self.tenants]
+            duplicates = sorted({str(v) for v in values if values.count(v) > 1})
+            if duplicates:
+                raise ValueError(f"{attribute} must be unique across tenants; repeated: {', '.join(duplicates)}")
+        return self
+
+    def tenant(self, tenant_id: int) -> TenantConfig | None:
+        return next((tenant for tenant in self.tenants if tenant.tenant_id == tenant_id), None)
+
+    def rate_limit_for(self, tenant: TenantConfig) -> int:
+        return tenant.rate_limit_per_second or self.rate_limit_per_second
+
+
+def default_config() -> SandboxConfig:
+    """What the sandbox serves without --config: one healthy tenant, the first one of sandbox.example.yaml."""
+    return SandboxConfig(
+        tenants=[
+            TenantConfig(
+                tenant_id=1001,
+                client_id="demo-acme-client",
+                client_secret=SecretStr("demo-acme-secret"),
+                app_key=SecretStr("demo-app-key"),
+            )
+        ]
+    )
+
+
+def parse_config(raw: Any, source: str = "sandbox config") -> SandboxConfig:
+    """Validate an already-parsed mapping; problems are reported as ``<source>: <field path>: <why>``."""
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{source}: expected a mapping with a 'tenants' list, got {type(raw).__name__}"])
+    try:
+        return SandboxConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            [f"{source}: {_field_path(error['loc'])}: {error['msg']}" for error in exc.errors()]
+        ) from None
+
+
+def load_config(path: Path) -> SandboxConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([f"{path}: not valid YAML{where}"]) from None
+    return parse_config(raw, source=str(path))
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
