@@ -23,7 +23,7 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         description=(
             "Serve a local ServiceTitan: POST /connect/token and the customers and invoices APIs under one base "
             "URL, with the tenants, data and faults of the config file (default: one healthy tenant, 1001). "
-            "Its own endpoints are under /sandbox (see the README)."
+            "Its own endpoints are under /sandbox (see docs/sandbox.md)."
         ),
     )
     sandbox.add_argument("--port", type=int, required=True, help="TCP port (0: any free port)")
