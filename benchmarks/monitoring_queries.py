@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from servicetitan_pipeline.alerts import rules
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.db import migrate
+from servicetitan_pipeline.db.migration_sql import migration_sql
 from servicetitan_pipeline.sql_files import load_sql
 
 GOAL_RATIO = 2.0
@@ -253,7 +254,8 @@ def _fill_history(engine: Engine, sizes: Sizes, chunk: int = 2_000_000) -> float
         conn.execute("SET maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             conn.execute(definition)  # type: ignore[arg-type]
-        conn.execute(load_sql("upsert_credential_sync_summaries"))  # type: ignore[arg-type]
+        # The summary, rebuilt as migration 0008 backfilled it (the triggers were off during the bulk load).
+        conn.execute(migration_sql("0008_credential_sync_summary", "upsert_credential_sync_summaries"))
         conn.execute("VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary")
     return time.perf_counter() - started
 
@@ -311,7 +313,7 @@ def _rule(function: Callable[[psycopg.Connection[Any], AlertSettings], object]) 
 
 
 def _sql(name: str, **params: Any) -> Check:
-    return lambda target: target.conn.execute(load_sql(name), params).fetchall()  # type: ignore[arg-type]
+    return lambda target: target.conn.execute(load_sql(name), params).fetchall()
 
 
 def _health(name: str) -> Check:
@@ -355,29 +357,29 @@ def checks() -> dict[str, tuple[Check, str]]:
     for name, function in all_rules.items():
         if name == "api_unreachable":
             found[f"rule {name}"] = (
-                _sql("select_api_check_sample", sample_size=AlertSettings().api_sample_size),
+                _sql("alerts/select_api_check_sample", sample_size=AlertSettings().api_sample_size),
                 "its SQL only (no token request)",
             )
         else:
             found[f"rule {name}"] = (_rule(function), "")
     found["sweep overdue running syncs"] = (
-        _sql("select_overdue_running_syncs", timeout_minutes=AlertSettings().running_timeout_minutes),
+        _sql("alerts/select_overdue_running_syncs", timeout_minutes=AlertSettings().running_timeout_minutes),
         "the query only (closing takes locks)",
     )
-    found["6-hour digest"] = (_sql("select_sync_digest", window_hours=6), "")
+    found["6-hour digest"] = (_sql("alerts/select_sync_digest", window_hours=6), "")
     found["health credentials"] = (_health("credentials"), "")
     found["health api_connectivity"] = (_health("api_connectivity"), "sample query; no-op authentication")
     found["health recent_syncs"] = (_health("recent_syncs"), "")
     found["health system_resources"] = (_health("system_resources"), "with its disk and memory probes")
     found["metrics collector"] = (_collector, "collect(): its 3 queries")
     for query in (
-        "select_dashboard_sync_daily",
-        "select_dashboard_credential_health",
-        "select_dashboard_api_performance",
-        "select_dashboard_data_quality",
-        "select_dashboard_latest_data_quality",
+        "monitoring/select_dashboard_sync_daily",
+        "monitoring/select_dashboard_credential_health",
+        "monitoring/select_dashboard_api_performance",
+        "monitoring/select_dashboard_data_quality",
+        "monitoring/select_dashboard_latest_data_quality",
     ):
-        found[f"dashboard {query.removeprefix('select_dashboard_')}"] = (_dashboard_query(query), "")
+        found[f"dashboard {query.removeprefix('monitoring/select_dashboard_')}"] = (_dashboard_query(query), "")
     found["dashboard load_dashboard"] = (_load_dashboard, "all five queries")
     return found
 

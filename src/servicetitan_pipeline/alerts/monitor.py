@@ -68,7 +68,7 @@ def run_health_monitor(
     report = MonitorReport()
     _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
     with psycopg.connect(_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(load_sql("select_sync_digest"), {"window_hours": 6})  # type: ignore[arg-type]
+        cursor.execute(load_sql("alerts/select_sync_digest"), {"window_hours": 6})
         digest = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
     text, blocks = digest_message(digest, int(firing[0]) if firing else 0)

@@ -1,4 +1,4 @@
-"""The alert rules: each reads the database (queries in include/sql) and returns the conditions it finds,
+"""The alert rules: each reads the database (queries in include/sql/alerts) and returns the conditions it finds,
 with the subjects it judged: all of them when its query reads every active credential, else (a time
 window, a sample) only those it had evidence about, so that nothing it did not look at is resolved."""
 
@@ -23,7 +23,7 @@ log = logging.getLogger("servicetitan_pipeline.alerts")
 
 def _rows(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(load_sql(name), params)  # type: ignore[arg-type]
+        cursor.execute(load_sql(name), params)
         return cursor.fetchall()
 
 
@@ -35,7 +35,7 @@ def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) ->
     # Every active credential is judged: one with fewer failures in the window (or none) has cleared.
     rows = _rows(
         conn,
-        "select_repeated_failures",
+        "alerts/select_repeated_failures",
         {"threshold": settings.failure_threshold, "window_minutes": settings.failure_window_minutes},
     )
     conditions = [
@@ -56,7 +56,7 @@ def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) ->
 
 
 def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
-    rows = conn.execute(load_sql("select_credentials_in_error")).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(load_sql("alerts/select_credentials_in_error")).fetchall()
     conditions = [
         Condition(
             rule="credential_error",
@@ -76,7 +76,7 @@ def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) ->
 
 def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     horizon = datetime.now(UTC) + timedelta(days=settings.secret_expiry_days)
-    rows = conn.execute(load_sql("select_expiring_client_secrets"), {"horizon": horizon}).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(load_sql("alerts/select_expiring_client_secrets"), {"horizon": horizon}).fetchall()
     conditions = []
     for row in rows:
         days = (row[4] - datetime.now(UTC)).total_seconds() / 86400
@@ -98,7 +98,7 @@ def expiring_secrets(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
 
 
 def stale_syncs(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
-    rows = _rows(conn, "select_stale_sync_alerts", {"stale_hours": settings.stale_sync_hours})
+    rows = _rows(conn, "alerts/select_stale_sync_alerts", {"stale_hours": settings.stale_sync_hours})
     conditions = [
         Condition(
             rule="stale_sync",
@@ -120,7 +120,7 @@ def data_quality(conn: psycopg.Connection[Any], settings: AlertSettings) -> Eval
     # Judged: the credentials with records processed in the window; one with none there has no new evidence.
     rows = _rows(
         conn,
-        "select_failed_record_rates",
+        "alerts/select_failed_record_rates",
         {"window_hours": settings.quality_window_hours, "max_failed_percent": settings.max_failed_record_percent},
     )
     conditions = [
@@ -147,7 +147,7 @@ def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -
     validated within the window."""
     rows = _rows(
         conn,
-        "select_low_data_quality_scores",
+        "alerts/select_low_data_quality_scores",
         {"window_hours": settings.quality_window_hours, "min_score": settings.min_data_quality_score},
     )
     base_url = airflow_base_url()
@@ -214,7 +214,7 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
     from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
 
     rows = conn.execute(
-        load_sql("select_api_check_sample"),  # type: ignore[arg-type]
+        load_sql("alerts/select_api_check_sample"),
         {"sample_size": settings.api_sample_size},
     ).fetchall()
     conditions = []

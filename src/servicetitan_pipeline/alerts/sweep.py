@@ -16,14 +16,17 @@ from servicetitan_pipeline.db.enums import DataType
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.runner import RESOURCES_FOR
-from servicetitan_pipeline.sync.sync_log import abandoned_reason
+from servicetitan_pipeline.sync.sync_log import close_abandoned
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
+CLOSED_BY = "servicetitan_monitor_sync_failures"  # the DAG whose monitor runs the sweep
 
 
 def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> list[uuid.UUID]:
     """``conn`` must be in autocommit mode (the locks are session-level)."""
-    overdue = conn.execute(load_sql("select_overdue_running_syncs"), {"timeout_minutes": timeout_minutes}).fetchall()  # type: ignore[arg-type]
+    overdue = conn.execute(
+        load_sql("alerts/select_overdue_running_syncs"), {"timeout_minutes": timeout_minutes}
+    ).fetchall()
     locks = SyncLocks(conn)
     closed = []
     for row_id, credential_id, data_type, started_at, company, environment, tenant_id in overdue:
@@ -32,26 +35,28 @@ def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> 
             log.info("%s: sync started %s is still running (its worker holds the locks)", label, started_at)
             continue
         try:
-            committed = conn.execute(
-                load_sql("close_overdue_sync"),  # type: ignore[arg-type]
-                {
-                    "id": row_id,
-                    "reason": abandoned_reason(
-                        f"no worker has been running this sync for over {timeout_minutes} minutes",
-                        "Closed by the sync-failure monitor",
-                    ),
-                },
-            ).fetchone()
+            rows = close_abandoned(
+                conn,
+                credential_id,
+                [data_type],
+                what_happened=f"no worker has been running this sync for over {timeout_minutes} minutes",
+                closing_note="Closed by the sync-failure monitor",
+                closed_by=CLOSED_BY,
+                sync_log_id=row_id,
+            )
         finally:
             locks.release_all()
-        if committed is None:  # finished by its own worker since the select
+        if not rows:  # finished by its own worker since the select
             continue
+        (committed,) = rows
         log.warning(
             "%s: closed the sync started %s as failed: its worker is gone; it had committed %d records "
             "(%d loaded, %d bad), which the next sync does not read again",
             label,
             started_at,
-            *committed,
+            committed.processed,
+            committed.successful,
+            committed.failed,
         )
         closed.append(row_id)
     return closed

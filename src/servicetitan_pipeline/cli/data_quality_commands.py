@@ -53,7 +53,7 @@ def _scores(args: argparse.Namespace) -> int:
     from servicetitan_pipeline.sql_files import load_sql
 
     with get_engine().connect() as conn:
-        rows = conn.execute(sa.text(load_sql("select_latest_data_quality_results"))).all()
+        rows = conn.execute(sa.text(load_sql("data_quality/select_latest_data_quality_results"))).all()
     if not rows:
         print("no data-quality results yet: run servicetitan_sync (or `servicetitan data-quality validate`)")
         return 0

@@ -34,14 +34,14 @@ class QualityBatch:
 CUSTOMER_BATCH = QualityBatch(
     data_type="customers",
     suite_name="servicetitan_customers",
-    select_sql="select_data_quality_batch_customers",
+    select_sql="data_quality/select_data_quality_batch_customers",
     completeness_fields=("name", "street", "city", "state", "zip"),
 )
 
 INVOICE_BATCH = QualityBatch(
     data_type="invoices",
     suite_name="servicetitan_invoices",
-    select_sql="select_data_quality_batch_invoices",
+    select_sql="data_quality/select_data_quality_batch_invoices",
     completeness_fields=("customer_id", "invoice_date", "due_date", "total"),
     datetime_columns=("invoice_date", "due_date"),
 )
@@ -62,7 +62,7 @@ def read_chunks(
     # A server-side cursor is planned for its first rows by default; all of them are read here.
     conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     with conn.cursor(name=f"dq_{batch.data_type}_{sync_log_id.hex}") as cursor:
-        cursor.execute(load_sql(batch.select_sql), {"sync_log_id": sync_log_id})  # type: ignore[arg-type]
+        cursor.execute(load_sql(batch.select_sql), {"sync_log_id": sync_log_id})
         columns = [column.name for column in cursor.description or ()]
         carried: list[tuple[Any, ...]] = []
         while True:

@@ -49,7 +49,7 @@ def validate_pending_syncs(
     reports: list[QualityReport] = []
     failed: list[str] = []
     with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as control:
-        pending = control.execute(load_sql("select_syncs_awaiting_validation")).fetchall()  # type: ignore[arg-type]
+        pending = control.execute(load_sql("data_quality/select_syncs_awaiting_validation")).fetchall()
         if not pending:
             log.info("no sync is awaiting data-quality validation")
             return []
@@ -127,7 +127,7 @@ def _validate_sync(
     report.validation_seconds = time.monotonic() - started
     with work.transaction():
         work.execute(
-            load_sql("upsert_data_quality_result"),  # type: ignore[arg-type]
+            load_sql("data_quality/upsert_data_quality_result"),
             {**report.as_row(), "validated_at": validated_at},
         )
         work.execute(

@@ -97,7 +97,7 @@ def apply_retention(
     report.metric_snapshots_deleted = _prune_metric_snapshots(engine, snapshot_cutoff, batch_size)
     with engine.begin() as conn:
         report.resolved_alerts_deleted = _rowcount(
-            conn.execute(sa.text(load_sql("delete_old_resolved_alerts")), {"cutoff": snapshot_cutoff})
+            conn.execute(sa.text(load_sql("maintenance/delete_old_resolved_alerts")), {"cutoff": snapshot_cutoff})
         )
     report.seconds = round(time.monotonic() - started, 3)
     log.info(
@@ -124,10 +124,10 @@ def _roll_up_sync_logs(
     report: RetentionReport,
     on_batch: Callable[[BatchReport], None] | None,
 ) -> None:
-    select_batch = sa.text(load_sql("select_sync_logs_to_roll_up"))
-    add_logs = sa.text(load_sql("upsert_sync_log_daily")).bindparams(_IDS)
-    add_results = sa.text(load_sql("upsert_data_quality_daily")).bindparams(_IDS)
-    delete_logs = sa.text(load_sql("delete_rolled_up_sync_logs")).bindparams(_IDS)
+    select_batch = sa.text(load_sql("maintenance/select_sync_logs_to_roll_up"))
+    add_logs = sa.text(load_sql("maintenance/upsert_sync_log_daily")).bindparams(_IDS)
+    add_results = sa.text(load_sql("maintenance/upsert_data_quality_daily")).bindparams(_IDS)
+    delete_logs = sa.text(load_sql("maintenance/delete_rolled_up_sync_logs")).bindparams(_IDS)
     run_started = time.monotonic()
     while True:
         batch_started = time.monotonic()
@@ -185,7 +185,7 @@ def _count_results(conn: Connection, ids: list[uuid.UUID]) -> int:
 
 
 def _prune_metric_snapshots(engine: Engine, cutoff: datetime, batch_size: int) -> int:
-    statement = sa.text(load_sql("delete_old_metric_snapshots"))
+    statement = sa.text(load_sql("maintenance/delete_old_metric_snapshots"))
     total = 0
     while True:
         with engine.begin() as conn:

@@ -55,11 +55,11 @@ def load_dashboard(engine: Engine, days: int = 14, now: datetime | None = None) 
 
         return DashboardData(
             days=days,
-            sync_daily=rows("select_dashboard_sync_daily", since_day=since_day),
-            credentials=rows("select_dashboard_credential_health"),
-            api=rows("select_dashboard_api_performance", since_hour=since_hour),
-            quality=rows("select_dashboard_data_quality", since_day=since_day),
-            latest_quality=rows("select_dashboard_latest_data_quality"),
+            sync_daily=rows("monitoring/select_dashboard_sync_daily", since_day=since_day),
+            credentials=rows("monitoring/select_dashboard_credential_health"),
+            api=rows("monitoring/select_dashboard_api_performance", since_hour=since_hour),
+            quality=rows("monitoring/select_dashboard_data_quality", since_day=since_day),
+            latest_quality=rows("monitoring/select_dashboard_latest_data_quality"),
         )
 
 

@@ -274,13 +274,13 @@ class ServiceTitanHealthCheck:
         now = self._now()
         since = now - timedelta(hours=self.sync_window_hours)
         with self.engine.connect() as conn:
-            counts = conn.execute(sa.text(load_sql("count_recent_syncs")), {"since": since}).one()
+            counts = conn.execute(sa.text(load_sql("monitoring/count_recent_syncs")), {"since": since}).one()
             stuck = conn.execute(
-                sa.text(load_sql("select_stuck_syncs")),
+                sa.text(load_sql("monitoring/select_stuck_syncs")),
                 {"started_before": now - timedelta(hours=self.stuck_after_hours)},
             ).all()
             stale = conn.execute(
-                sa.text(load_sql("select_stale_credentials")),
+                sa.text(load_sql("monitoring/select_stale_credentials")),
                 {"since": now - timedelta(hours=self.stale_after_hours)},
             ).all()
         finished = counts.completed + counts.failed

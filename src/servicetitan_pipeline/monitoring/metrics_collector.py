@@ -55,8 +55,8 @@ class ServiceTitanMetricsCollector:
         since = now - timedelta(hours=self.window_hours)
         figures: list[Figure] = []
         with self.engine.connect() as conn:
-            sync_rows = conn.execute(sa.text(load_sql("select_recent_sync_figures")), {"since": since}).all()
-            api_rows = conn.execute(sa.text(load_sql("select_recent_api_errors")), {"since": since}).all()
+            sync_rows = conn.execute(sa.text(load_sql("monitoring/select_recent_sync_figures")), {"since": since}).all()
+            api_rows = conn.execute(sa.text(load_sql("monitoring/select_recent_api_errors")), {"since": since}).all()
             credentials = conn.execute(
                 sa.select(
                     ServiceTitanCredential.company_name,

@@ -38,22 +38,24 @@ class PageLoader:
                     with cursor.copy(copy_sql) as copy:
                         for record in records:
                             copy.write_row(spec.row(self._credential_id, record))
-                    cursor.execute(load_sql(spec.upsert_sql))  # type: ignore[arg-type]
+                    cursor.execute(load_sql(spec.upsert_sql))
                     changed = cursor.rowcount
                     # What the data-quality validation of this sync reads (every record, duplicates too).
                     cursor.execute(
-                        sql.SQL(load_sql("insert_sync_loaded_records")).format(stage=sql.Identifier(spec.stage_table)),  # type: ignore[arg-type]
+                        sql.SQL(load_sql("sync/insert_sync_loaded_records")).format(
+                            stage=sql.Identifier(spec.stage_table)
+                        ),
                         {"sync_log_id": self._sync_log_id, "resource": spec.resource.name},
                     )
                     cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(spec.stage_table)))
             if checkpoint:
                 self._conn.execute(
-                    load_sql("upsert_sync_checkpoint"),  # type: ignore[arg-type]
+                    load_sql("sync/upsert_sync_checkpoint"),
                     {"credential_id": self._credential_id, "resource": spec.resource.name, "continue_from": checkpoint},
                 )
             if records or bad:
                 self._conn.execute(
-                    load_sql("add_sync_log_page_counts"),  # type: ignore[arg-type]
+                    load_sql("sync/add_sync_log_page_counts"),
                     {
                         "sync_log_id": self._sync_log_id,
                         "processed": len(records) + bad,

@@ -27,7 +27,7 @@ from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
 from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.progress import Progress
-from servicetitan_pipeline.sync.sync_log import SyncLogWriter
+from servicetitan_pipeline.sync.sync_log import OVERLAPPING, SyncLogWriter, close_abandoned
 from servicetitan_pipeline.sync.tables import TABLES, TableSpec
 from servicetitan_pipeline.sync.targets import SyncTarget
 
@@ -111,16 +111,23 @@ def run_sync(
             )
             raise OverlappingSyncError(message)
         try:
-            closed = writer.close_abandoned(lock_connection, closed_by)
-            for started_at, processed, successful, failed in closed:
+            closed = close_abandoned(
+                lock_connection,
+                credential_id,
+                OVERLAPPING[data_type],
+                what_happened="the worker running this sync stopped before finishing",
+                closing_note="Closed when the next sync of this credential started",
+                closed_by=closed_by,
+            )
+            for row in closed:
                 log.warning(
                     "%s: the sync started %s was left 'running' by a stopped worker: closed as failed with the %d "
                     "records it had committed (%d loaded, %d bad), which this sync does not read again",
                     target.label,
-                    started_at,
-                    processed,
-                    successful,
-                    failed,
+                    row.started_at,
+                    row.processed,
+                    row.successful,
+                    row.failed,
                 )
             writer.start()
             metrics.sync_started()

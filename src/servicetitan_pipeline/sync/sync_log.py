@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from sqlalchemy.engine import Engine
@@ -21,13 +22,45 @@ OVERLAPPING = {
 }
 
 
-def abandoned_reason(what_happened: str, closed_by: str) -> str:
-    """The reason of a row closed as abandoned, by the next sync or by the sweep: a format() template whose
-    three %s the closing UPDATE fills with the row's committed counts (kept page by page by the loader)."""
-    return (
-        f"{what_happened} (crashed or killed); it had committed %s records (%s loaded, %s bad), which stay "
-        f"loaded: the next sync resumes after them. {closed_by}"
-    )
+class AbandonedSyncLog(NamedTuple):
+    """A sync-log row closed as abandoned, with the counts its attempt had committed."""
+
+    id: uuid.UUID
+    started_at: datetime
+    processed: int
+    successful: int
+    failed: int
+
+
+def close_abandoned(
+    connection: psycopg.Connection[Any],
+    credential_id: uuid.UUID,
+    data_types: Sequence[str],
+    *,
+    what_happened: str,
+    closing_note: str,
+    closed_by: str,
+    sync_log_id: uuid.UUID | None = None,
+) -> list[AbandonedSyncLog]:
+    """Fail the credential's rows of ``data_types`` a dead worker left 'running' (the caller holds the advisory
+    locks of those data types, so their worker is gone), or only the row ``sync_log_id``. The counts each row
+    committed (the loader keeps them page by page) stay; its reason says what happened, that those records
+    stay loaded, and ``closing_note``; ``closed_by`` names the closer in its error details."""
+    rows = connection.execute(
+        load_sql("sync/close_abandoned_sync_logs"),
+        {
+            "credential_id": credential_id,
+            "data_types": list(data_types),
+            "sync_log_id": sync_log_id,
+            "closed_by": closed_by,
+            # A format() template: the UPDATE fills its three %s with the row's committed counts.
+            "reason": (
+                f"{what_happened} (crashed or killed); it had committed %s records (%s loaded, %s bad), which "
+                f"stay loaded: the next sync resumes after them. {closing_note}"
+            ),
+        },
+    ).fetchall()
+    return [AbandonedSyncLog(*row) for row in rows]
 
 
 class SyncLogWriter:
@@ -38,22 +71,6 @@ class SyncLogWriter:
         self._data_type = data_type
         self.log_id: uuid.UUID | None = None
         self.started_at: datetime | None = None
-
-    def close_abandoned(self, connection: psycopg.Connection[Any], closed_by: str) -> list[tuple[Any, ...]]:
-        """Fail the rows a dead worker left 'running' (the caller holds their locks); returns each closed row's
-        started_at and committed counts (processed, successful, failed)."""
-        return connection.execute(
-            load_sql("close_abandoned_syncs"),  # type: ignore[arg-type]
-            {
-                "credential_id": str(self._credential_id),
-                "data_types": OVERLAPPING[self._data_type],
-                "closed_by": closed_by,
-                "reason": abandoned_reason(
-                    "the worker running this sync stopped before finishing",
-                    "Closed when the next sync of this credential started",
-                ),
-            },
-        ).fetchall()
 
     def start(self) -> uuid.UUID:
         with session_scope(self._engine) as session:

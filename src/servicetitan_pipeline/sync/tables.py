@@ -58,7 +58,7 @@ class TableSpec:
 CUSTOMER_TABLE = TableSpec(
     resource=CUSTOMERS,
     table="servicetitan_customers",
-    upsert_sql="upsert_customers",
+    upsert_sql="sync/upsert_customers",
     columns=(
         ("id", attrgetter("id")),
         ("name", attrgetter("name")),
@@ -77,7 +77,7 @@ CUSTOMER_TABLE = TableSpec(
 INVOICE_TABLE = TableSpec(
     resource=INVOICES,
     table="servicetitan_invoices",
-    upsert_sql="upsert_invoices",
+    upsert_sql="sync/upsert_invoices",
     columns=(
         ("id", attrgetter("id")),
         ("customer_id", _nested("customer", "id")),

@@ -339,7 +339,7 @@ class TestApiUnreachableCoverage:
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(conninfo) as conn:
             for _ in range(5):
-                sample = conn.execute(load_sql("select_api_check_sample"), {"sample_size": 2}).fetchall()  # type: ignore[arg-type]
+                sample = conn.execute(load_sql("alerts/select_api_check_sample"), {"sample_size": 2}).fetchall()
                 assert sample[0][3] == 603
                 assert len(sample) == 2
 

@@ -342,7 +342,9 @@ def test_a_stored_result_is_never_replaced_by_an_emptier_one(
     empty = QualityReport(known_invoice_sync, stored.credential_id, "Known Fixture", INVOICE_BATCH)
     conninfo = clean_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo) as conn:
-        conn.execute(load_sql("upsert_data_quality_result"), {**empty.as_row(), "validated_at": stored.validated_at})  # type: ignore[arg-type]
+        conn.execute(
+            load_sql("data_quality/upsert_data_quality_result"), {**empty.as_row(), "validated_at": stored.validated_at}
+        )
     row = _result(clean_db, known_invoice_sync, "invoices")
     assert (row.total_records, row.score, row.data_docs_page) == (21, Decimal("61.90"), stored.data_docs_page)
 

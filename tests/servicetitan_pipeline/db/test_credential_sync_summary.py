@@ -23,7 +23,7 @@ from servicetitan_pipeline.db.models import (
     ServiceTitanSyncLog,
 )
 from servicetitan_pipeline.maintenance.retention import apply_retention
-from servicetitan_pipeline.sync.sync_log import SyncLogWriter
+from servicetitan_pipeline.sync.sync_log import OVERLAPPING, SyncLogWriter, close_abandoned
 from tests.factories import make_credential, make_sync_log
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -177,9 +177,11 @@ def test_rows_closed_by_the_sweep_and_at_the_next_start_are_failures(session: Se
         assert close_overdue_syncs(conn, timeout_minutes=120) == [overdue.id]
     assert last_failure(clean_db, acme.id) == (overdue.started_at, overdue.id)
 
-    writer = SyncLogWriter(clean_db, acme.id, SyncType.SCHEDULED, DataType.CUSTOMERS)
     with psycopg.connect(conninfo(clean_db), autocommit=True) as conn:
-        assert len(writer.close_abandoned(conn, closed_by="test")) == 1
+        closed = close_abandoned(
+            conn, acme.id, OVERLAPPING[DataType.CUSTOMERS], what_happened="gone", closing_note="", closed_by="test"
+        )
+        assert [row.id for row in closed] == [abandoned.id]
     assert last_failure(clean_db, acme.id) == (abandoned.started_at, abandoned.id)
     assert_summary_matches_log(clean_db)
 

@@ -1,4 +1,4 @@
-"""Credentials and sync logs (seed stories ST-001, ST-002).
+"""Credentials (one per ServiceTitan tenant and environment) and the sync log (one row per sync attempt).
 
 Revision ID: 0001
 Revises:

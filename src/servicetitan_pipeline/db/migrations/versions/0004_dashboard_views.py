@@ -1,4 +1,4 @@
-"""Dashboard views (ST-021): sync health, credential health, API performance, data quality.
+"""Dashboard views: sync health, credential health, API performance, data quality.
 
 Revision ID: 0004
 Revises: 0003
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from alembic import op
 
-from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.db.migration_sql import migration_sql
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# View name -> include/sql/create_view_<suffix>.sql
+REVISION = "0004_dashboard_views"
+# View -> its file in migrations/sql/0004_dashboard_views
 VIEWS = {
     "servicetitan_dashboard_sync_daily": "create_view_dashboard_sync_daily",
     "servicetitan_dashboard_credential_health": "create_view_dashboard_credential_health",
@@ -27,7 +28,7 @@ VIEWS = {
 
 def upgrade() -> None:
     for sql_name in VIEWS.values():
-        op.execute(load_sql(sql_name))
+        op.execute(migration_sql(REVISION, sql_name))
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.db.migration_sql import migration_sql
 
 revision = "0005"
 down_revision = "0004"
@@ -79,11 +79,11 @@ def upgrade() -> None:
     )
     # The dashboard's data-quality view gains the expectations score it had a placeholder for.
     op.execute("DROP VIEW servicetitan_dashboard_data_quality")
-    op.execute(load_sql("create_view_dashboard_data_quality_scored"))
+    op.execute(migration_sql("0005_data_quality", "create_view_dashboard_data_quality"))
 
 
 def downgrade() -> None:
     op.execute("DROP VIEW servicetitan_dashboard_data_quality")
-    op.execute(load_sql("create_view_dashboard_data_quality"))
+    op.execute(migration_sql("0004_dashboard_views", "create_view_dashboard_data_quality"))
     op.drop_table("servicetitan_data_quality_results")
     op.drop_table("servicetitan_sync_loaded_records")

@@ -11,23 +11,18 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.db.migration_sql import migration_sql
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# View -> (include/sql file reading the aggregates too, the file it replaces)
+REVISION = "0006_sync_log_daily_aggregates"
+# View -> (its file here, reading the aggregates too; the revision whose file it replaces)
 VIEWS = {
-    "servicetitan_dashboard_sync_daily": (
-        "create_view_dashboard_sync_daily_with_archive",
-        "create_view_dashboard_sync_daily",
-    ),
-    "servicetitan_dashboard_data_quality": (
-        "create_view_dashboard_data_quality_with_archive",
-        "create_view_dashboard_data_quality_scored",
-    ),
+    "servicetitan_dashboard_sync_daily": ("create_view_dashboard_sync_daily", "0004_dashboard_views"),
+    "servicetitan_dashboard_data_quality": ("create_view_dashboard_data_quality", "0005_data_quality"),
 }
 
 
@@ -95,14 +90,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_servicetitan_data_quality_daily_credential_day", "servicetitan_data_quality_daily", ["credential_id", "day"]
     )
-    for view, (with_archive, _) in VIEWS.items():
+    for view, (sql_name, _) in VIEWS.items():
         op.execute(f"DROP VIEW {view}")
-        op.execute(load_sql(with_archive))
+        op.execute(migration_sql(REVISION, sql_name))
 
 
 def downgrade() -> None:
-    for view, (_, without_archive) in VIEWS.items():
+    for view, (sql_name, previous) in VIEWS.items():
         op.execute(f"DROP VIEW {view}")
-        op.execute(load_sql(without_archive))
+        op.execute(migration_sql(previous, sql_name))
     op.drop_table("servicetitan_data_quality_daily")
     op.drop_table("servicetitan_sync_log_daily")

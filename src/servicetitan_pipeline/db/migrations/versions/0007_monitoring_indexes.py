@@ -20,23 +20,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.db.migration_sql import migration_sql
 
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# View -> (include/sql file of this revision, the file of 0006 it replaces)
+REVISION = "0007_monitoring_indexes"
+PREVIOUS = "0006_sync_log_daily_aggregates"  # whose views these replace
+# View -> its file here and in the previous revision
 VIEWS = {
-    "servicetitan_dashboard_sync_daily": (
-        "create_view_dashboard_sync_daily_windowed",
-        "create_view_dashboard_sync_daily_with_archive",
-    ),
-    "servicetitan_dashboard_data_quality": (
-        "create_view_dashboard_data_quality_windowed",
-        "create_view_dashboard_data_quality_with_archive",
-    ),
+    "servicetitan_dashboard_sync_daily": "create_view_dashboard_sync_daily",
+    "servicetitan_dashboard_data_quality": "create_view_dashboard_data_quality",
 }
 
 
@@ -57,15 +53,15 @@ def upgrade() -> None:
         "servicetitan_data_quality_results",
         [sa.text("((validated_at AT TIME ZONE 'UTC')::date)")],
     )
-    for view, (windowed, _) in VIEWS.items():
+    for view, sql_name in VIEWS.items():
         op.execute(f"DROP VIEW {view}")
-        op.execute(load_sql(windowed))
+        op.execute(migration_sql(REVISION, sql_name))
 
 
 def downgrade() -> None:
-    for view, (_, previous) in VIEWS.items():
+    for view, sql_name in VIEWS.items():
         op.execute(f"DROP VIEW {view}")
-        op.execute(load_sql(previous))
+        op.execute(migration_sql(PREVIOUS, sql_name))
     op.drop_index("ix_servicetitan_data_quality_results_validated_day", "servicetitan_data_quality_results")
     op.drop_index("ix_servicetitan_sync_logs_started_day", "servicetitan_sync_logs")
     op.drop_index("ix_servicetitan_sync_logs_last_failure", "servicetitan_sync_logs")

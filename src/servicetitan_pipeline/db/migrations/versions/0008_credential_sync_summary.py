@@ -1,5 +1,6 @@
 """Each credential's last success and last failure kept up to date, so monitoring never reads the sync log
-for them (issue #7: the stale-sync rule and the credential-health view grew with the log's B-tree).
+for them (the stale-sync rule and the credential-health view searched the log's B-tree, so they slowed as
+the log grew).
 
 - ``servicetitan_credential_sync_summary``: per credential, the latest completed sync (completed_at, id) and
   the latest failed one (started_at, id).
@@ -22,13 +23,14 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from servicetitan_pipeline.sql_files import load_sql
+from servicetitan_pipeline.db.migration_sql import migration_sql
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+REVISION = "0008_credential_sync_summary"
 SUMMARY = "servicetitan_credential_sync_summary"
 VIEW = "servicetitan_dashboard_credential_health"
 # The refresh first: the trigger functions call it.
@@ -61,15 +63,15 @@ def upgrade() -> None:
         sa.CheckConstraint("(last_failure_at IS NULL) = (last_failure_log_id IS NULL)", name="last_failure_with_log"),
     )
     for sql_name in (*FUNCTIONS.values(), *TRIGGERS.values()):
-        op.execute(load_sql(sql_name))
-    op.execute(load_sql("upsert_credential_sync_summaries"))
+        op.execute(migration_sql(REVISION, sql_name))
+    op.execute(migration_sql(REVISION, "upsert_credential_sync_summaries"))
     op.execute(f"DROP VIEW {VIEW}")
-    op.execute(load_sql("create_view_dashboard_credential_health_from_summary"))
+    op.execute(migration_sql(REVISION, "create_view_dashboard_credential_health"))
 
 
 def downgrade() -> None:
     op.execute(f"DROP VIEW {VIEW}")
-    op.execute(load_sql("create_view_dashboard_credential_health"))
+    op.execute(migration_sql("0004_dashboard_views", "create_view_dashboard_credential_health"))
     for trigger in reversed(TRIGGERS):
         op.execute(f"DROP TRIGGER {trigger} ON servicetitan_sync_logs")
     for function in reversed(FUNCTIONS):

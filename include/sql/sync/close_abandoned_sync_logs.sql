@@ -1,5 +1,6 @@
--- Close as failed the sync-log rows still 'running' whose worker is gone. The caller holds the
--- advisory locks of these data types, so no live sync can own such a row.
+-- Close as failed a credential's sync-log rows of these data types still 'running' whose worker is gone. The
+-- caller holds the advisory locks of these data types, so no live sync can own such a row. A sync_log_id closes
+-- that row only (the sweep's overdue row); NULL closes all of them (the next sync, before it starts).
 UPDATE servicetitan_sync_logs
 SET status = 'failed',
     completed_at = greatest(now(), started_at),
@@ -10,4 +11,5 @@ SET status = 'failed',
 WHERE credential_id = %(credential_id)s
   AND status = 'running'
   AND data_type = ANY(%(data_types)s)
-RETURNING started_at, records_processed, records_successful, records_failed
+  AND (%(sync_log_id)s::uuid IS NULL OR id = %(sync_log_id)s::uuid)
+RETURNING id, started_at, records_processed, records_successful, records_failed
