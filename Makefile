@@ -20,6 +20,7 @@ help:
 	@echo "make run    start Airflow (UI on http://localhost:8080) with this project loaded"
 	@echo "make bench  run the benchmarks; figures printed and written to bench-results/*.json"
 	@echo "make scale-out  the sync under CeleryExecutor (Redis, 2 workers) vs local, checked and timed"
+	@echo "make unit   the pure tests only (no database), in under a minute"
 	@echo "make setup  create .venv with the locked dependencies (done by the others)"
 
 setup: $(STAMP)
@@ -48,6 +49,10 @@ $(CHROMIUM):
 
 test: lint typecheck $(CHROMIUM)
 	$(BIN)/pytest
+
+# The pure tests (tests/pure.py lists them): no PostgreSQL, no Airflow metadata database.
+unit: setup
+	$(BIN)/pytest -m pure
 
 demo: setup
 	@$(LOCAL_ENV) && $(BIN)/servicetitan dev import-settings airflow_settings.yaml >/dev/null && $(BIN)/servicetitan demo

@@ -1,5 +1,6 @@
 """Test environment: real PostgreSQL (embedded, or the servers named by AIRFLOW_CONN_SERVICETITAN_DB and
-AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) and an Airflow home of its own, set up before Airflow is imported."""
+AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) and an Airflow home of its own, set up before Airflow is imported; none of
+it for a session of pure tests only (``pytest -m pure``, see tests/pure.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,21 @@ from servicetitan_pipeline.db.models import project_table_names
 
 # The environment as the suite was started in: for commands that must set up a profile of their own.
 ORIGINAL_ENVIRONMENT = dict(os.environ)
-# Module level on purpose: Airflow reads its configuration when first imported.
-TEST_ENVIRONMENT = DevEnvironment("test").prepare()
 
-pytest_plugins = ["tests.sync_world"]
+pytest_plugins = ["tests.pure"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.pure import environment_without_databases, pure_session
+
+    # Before any test module is collected: Airflow reads its configuration when first imported.
+    if pure_session(config):
+        os.environ.update(environment_without_databases())
+    else:
+        DevEnvironment("test").prepare()
+    # Its fixtures' modules import Airflow.
+    config.pluginmanager.import_plugin("tests.sync_world")
+
 
 PROJECT_TABLES = tuple(project_table_names())
 
