@@ -9,7 +9,7 @@ FROM astrocrpublic.azurecr.io/runtime:3.3-2-python-3.11
 RUN test "$(pip show apache-airflow | sed -n 's/^Version: \([0-9.]*\).*/\1/p')" = "$(sed -n 's/^apache-airflow==//p' requirements.txt)" \
     || { echo "this Runtime's Airflow is not the one requirements.txt pins: pick the Runtime 3.3-N that carries it" >&2; exit 1; }
 
-# The runtime package itself, non-editable, its dependencies held to the lock. Its DAGs, plugin (entry point),
+# The runtime package itself, non-editable, its dependencies held to the lock. Its plugin (entry point),
 # connection type, SQL and suites all load from site-packages; the build's leftovers go, so that no second copy
 # of its metadata sits in the project folder.
 RUN pip install --no-cache-dir --constraint requirements.txt . \
