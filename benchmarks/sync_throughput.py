@@ -5,7 +5,7 @@ sandbox's page building is not what is measured), one PostgreSQL:
 - ours: ``run_sync`` of the invoices, full refresh, in a process of its own (time and peak memory);
 - dlt: dlt's rest_api source on the same export endpoint, merge on id, into the same PostgreSQL;
 - floor: COPY of the same rows, already fetched and rendered (a file on disk), into a table like ours.
-Goals (issue #7): ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
+Goals: ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
 ``profile=True`` runs our sync of the large size once more under py-spy: the hottest functions are printed,
 and the profile is written to ``bench-results/sync_profile.speedscope.json`` (open it with speedscope).
 """

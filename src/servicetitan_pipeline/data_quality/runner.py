@@ -23,8 +23,8 @@ from servicetitan_pipeline.data_quality.locations import data_docs_retention_day
 from servicetitan_pipeline.data_quality.report import QualityReport, format_score
 from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
 from servicetitan_pipeline.db.engine import get_engine
+from servicetitan_pipeline.metrics import AirflowMetrics, MetricsBackend
 from servicetitan_pipeline.sql_files import load_sql
-from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend
 
 log = logging.getLogger("servicetitan_pipeline.data_quality")
 

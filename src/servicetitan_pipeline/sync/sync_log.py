@@ -14,12 +14,6 @@ from servicetitan_pipeline.db.enums import DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import ServiceTitanSyncLog
 from servicetitan_pipeline.sql_files import load_sql
 
-OVERLAPPING = {
-    DataType.INVOICES: ["invoices", "both"],
-    DataType.CUSTOMERS: ["customers", "both"],
-    DataType.BOTH: ["invoices", "customers", "both"],
-}
-
 
 def abandoned_reason(what_happened: str, closed_by: str) -> str:
     """The reason of a row closed as abandoned, by the next sync or by the sweep: a format() template whose
@@ -46,7 +40,7 @@ class SyncLogWriter:
             load_sql("close_abandoned_syncs"),  # type: ignore[arg-type]
             {
                 "credential_id": str(self._credential_id),
-                "data_types": OVERLAPPING[self._data_type],
+                "data_types": self._data_type.overlapping,
                 "closed_by": closed_by,
                 "reason": abandoned_reason(
                     "the worker running this sync stopped before finishing",
