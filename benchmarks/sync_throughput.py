@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.servicetitan.client import Credentials, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.records import Record
 from servicetitan_pipeline.servicetitan.resources import INVOICES
@@ -56,7 +57,7 @@ def run(
     (tests); by default the bench profile's, emptied."""
     small = small or max(records // 10, PAGE_SIZE)
     engine = engine or prepare_bench_environment()
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(engine)
     credential_id = str(create_credential(engine, TENANT_ID).id)
     results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
     rows = []

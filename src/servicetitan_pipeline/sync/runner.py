@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo, session_scope
 from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
 from servicetitan_pipeline.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
@@ -86,7 +86,7 @@ def run_sync(
         data_type=data_type.value,
     )
     writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(engine)
     with psycopg.connect(conninfo, autocommit=True) as lock_connection:
         locks = SyncLocks(lock_connection)
         busy = locks.try_acquire(credential_id, data_type.resources)
