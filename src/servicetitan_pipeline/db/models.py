@@ -603,8 +603,3 @@ class ServiceTitanDataQualityDaily(Base):
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
-
-
-def project_table_names() -> list[str]:
-    """Every table of the project's models, dependants first (the order TRUNCATE and DROP want)."""
-    return [table.name for table in reversed(Base.metadata.sorted_tables)]
