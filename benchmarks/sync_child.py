@@ -83,7 +83,7 @@ def run_dlt(base_url: str, tenant_id: int, conninfo: str) -> int:
         # dlt insists on a password; a trust-auth server (the embedded one) ignores it.
         "password": params.pop("password", None) or "unused",
         "host": params.pop("host", None),
-        "port": int(params.pop("port", 5432)),
+        "port": int(str(params.pop("port", 5432))),
         "query": params,
     }
     pipeline = dlt.pipeline(

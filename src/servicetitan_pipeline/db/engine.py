@@ -65,7 +65,7 @@ def psycopg_conninfo(bind: Engine | URL) -> str:
     }
     # The URL's query holds libpq options (sslmode, or host for a Unix socket directory); like a URI's, they win.
     params.update((key, value if isinstance(value, str) else value[-1]) for key, value in url.query.items())
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 @lru_cache(maxsize=8)
