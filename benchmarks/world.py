@@ -27,11 +27,10 @@ class NullMetrics:
 
 
 def prepare_bench_environment() -> Engine:
+    from servicetitan_devtools.database import empty_project_tables
     from servicetitan_devtools.dev_environment import DevEnvironment
 
     DevEnvironment("bench").prepare()
-    from servicetitan_devtools.database import empty_project_tables
-
     engine = get_engine()
     empty_project_tables(engine)
     return engine
