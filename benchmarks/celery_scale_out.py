@@ -52,7 +52,6 @@ DATA_TABLES = (
     "servicetitan_invoices",
     "servicetitan_customers",
 )
-ALL_TABLES = (*DATA_TABLES, "servicetitan_metric_snapshots", "servicetitan_alert_silences", "servicetitan_alerts")
 
 
 def worker_hostname() -> str:
@@ -213,13 +212,12 @@ def configure_airflow(pool_slots: int, slack_url: str) -> list[str]:
     return report
 
 
-def empty_tables(tables: tuple[str, ...]) -> None:
-    import sqlalchemy as sa
-
+def empty_tables(only: tuple[str, ...] | None = None) -> None:
+    """The project's tables, or ``only`` those."""
+    from servicetitan_devtools.database import empty_project_tables
     from servicetitan_pipeline.db.engine import get_engine
 
-    with get_engine().begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    empty_project_tables(get_engine(), only)
 
 
 # --- sandbox ---------------------------------------------------------------------------------------
@@ -588,7 +586,7 @@ def run(options: Options, say: Callable[[str], None] = print) -> dict[str, Any]:
     try:
         with SlackReceiver().start() as slack:
             configure_airflow(options.concurrency * 2, slack.webhook_url)
-            empty_tables((*ALL_TABLES, "servicetitan_sync_logs", "servicetitan_credentials"))
+            empty_tables()
             return _run_with_stack(options, stack, api_port, sandbox_port, say)
     finally:
         stack.stop()

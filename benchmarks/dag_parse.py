@@ -1,4 +1,4 @@
-"""Parse time of each DAG file, measured as Airflow's DAG processor does it (issue #7 goal: under 0.3 s each).
+"""Parse time of each DAG file, measured as Airflow's DAG processor does it (goal: under 0.3 s each).
 
 Each measurement runs in a fresh Python process, as the DAG processor parses each file in a process of
 its own. Warm (the goal's figure): Airflow and its DAG-bag machinery are already imported, as they are

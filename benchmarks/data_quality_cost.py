@@ -1,4 +1,5 @@
-"""Data-quality validation cost against the sync it validates (issue goal: under a fifth at 100k records).
+"""Data-quality validation cost against the sync it validates (goal: under a fifth of the
+sync's time at 100k records).
 
 One run, side by side: sync 100k invoices from the sandbox into PostgreSQL, then validate what that
 sync loaded with the Great Expectations suite (reading the rows, GX, saving the result, building its

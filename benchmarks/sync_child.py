@@ -1,5 +1,6 @@
 """One sync in a process of its own, so its time and peak memory are its own:
-``python -m benchmarks.sync_child ours|dlt BASE_URL TENANT CREDENTIAL_ID`` prints one JSON line."""
+``python -m benchmarks.sync_child ours BASE_URL TENANT CREDENTIAL_ID`` or ``... dlt BASE_URL TENANT CONNINFO``
+(the project database's, as ``psycopg_conninfo`` writes it) prints one JSON line."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def run_ours(base_url: str, tenant_id: int, credential_id: str) -> int:
     return outcome.successful
 
 
-def run_dlt(base_url: str, tenant_id: int, database_url: str) -> int:
+def run_dlt(base_url: str, tenant_id: int, conninfo: str) -> int:
     """dlt's rest_api source on the same export endpoint, as a dlt user would configure it: bearer token,
     the app-key header, a paginator that follows continueFrom until hasMore is false, merge on id, and
     nested objects kept as JSON (max_table_nesting=0, like this project's raw column)."""
@@ -73,14 +74,21 @@ def run_dlt(base_url: str, tenant_id: int, database_url: str) -> int:
         },
         max_table_nesting=0,
     )
-    from sqlalchemy.engine import make_url
+    from psycopg.conninfo import conninfo_to_dict
 
-    # dlt insists on a password; a trust-auth server (the embedded one) ignores it.
-    url = make_url(database_url)
-    database_url = url.set(password=url.password or "unused").render_as_string(hide_password=False)
+    params = conninfo_to_dict(conninfo)
+    credentials = {
+        "database": params.pop("dbname", None),
+        "username": params.pop("user", None),
+        # dlt insists on a password; a trust-auth server (the embedded one) ignores it.
+        "password": params.pop("password", None) or "unused",
+        "host": params.pop("host", None),
+        "port": int(str(params.pop("port", 5432))),
+        "query": params,
+    }
     pipeline = dlt.pipeline(
         pipeline_name="servicetitan_bench",
-        destination=dlt.destinations.postgres(database_url),
+        destination=dlt.destinations.postgres(credentials),
         dataset_name="dlt_bench",
         pipelines_dir=str(Path(__file__).resolve().parents[1] / ".local" / "bench-dlt"),
     )

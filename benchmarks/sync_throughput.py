@@ -5,7 +5,7 @@ sandbox's page building is not what is measured), one PostgreSQL:
 - ours: ``run_sync`` of the invoices, full refresh, in a process of its own (time and peak memory);
 - dlt: dlt's rest_api source on the same export endpoint, merge on id, into the same PostgreSQL;
 - floor: COPY of the same rows, already fetched and rendered (a file on disk), into a table like ours.
-Goals (issue #7): ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
+Goals: ours >= 3x dlt, ours >= half the floor; peak memory at the large size <= 1.3x the small.
 ``profile=True`` runs our sync of the large size once more under py-spy: the hottest functions are printed,
 and the profile is written to ``bench-results/sync_profile.speedscope.json`` (open it with speedscope).
 """
@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 
 from benchmarks.sync_child import APP_KEY, CLIENT_ID, CLIENT_SECRET
 from benchmarks.world import create_credential, prepare_bench_environment
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.servicetitan.client import Credentials, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.records import Record
 from servicetitan_pipeline.servicetitan.resources import INVOICES
@@ -56,7 +57,7 @@ def run(
     (tests); by default the bench profile's, emptied."""
     small = small or max(records // 10, PAGE_SIZE)
     engine = engine or prepare_bench_environment()
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(engine)
     credential_id = str(create_credential(engine, TENANT_ID).id)
     results: dict[str, Any] = {"name": "sync_throughput", "page_size": PAGE_SIZE, "sizes": {}}
     rows = []

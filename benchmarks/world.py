@@ -11,11 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.engine import get_engine, session_scope
-from servicetitan_pipeline.db.models import ServiceTitanCredential, project_table_names
+from servicetitan_pipeline.db.models import ServiceTitanCredential
 from servicetitan_pipeline.servicetitan.client import CallReport, Credentials, ServiceTitanClient
 from servicetitan_sandbox import SandboxServer
 from servicetitan_sandbox.config import parse_config
@@ -28,12 +27,12 @@ class NullMetrics:
 
 
 def prepare_bench_environment() -> Engine:
+    from servicetitan_devtools.database import empty_project_tables
     from servicetitan_devtools.dev_environment import DevEnvironment
 
     DevEnvironment("bench").prepare()
     engine = get_engine()
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(project_table_names())} CASCADE"))
+    empty_project_tables(engine)
     return engine
 
 

@@ -8,13 +8,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicetitan_devtools.database import empty_project_tables
 from servicetitan_devtools.dev_environment import DevEnvironment
-from servicetitan_pipeline.db.models import project_table_names
 
 # The environment as the suite was started in: for commands that must set up a profile of their own.
 ORIGINAL_ENVIRONMENT = dict(os.environ)
@@ -34,9 +33,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.import_plugin("tests.sync_world")
 
 
-PROJECT_TABLES = tuple(project_table_names())
-
-
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     from servicetitan_pipeline.db.engine import get_engine
@@ -48,8 +44,7 @@ def engine() -> Engine:
 def clean_db(engine: Engine) -> Iterator[Engine]:
     """The project's tables, emptied after the test."""
     yield engine
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(PROJECT_TABLES)} CASCADE"))
+    empty_project_tables(engine)
 
 
 @pytest.fixture

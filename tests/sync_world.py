@@ -127,8 +127,9 @@ def make_world(clean_db: Engine, airflow_connections: None) -> Iterator[Callable
     servers: list[SandboxServer] = []
 
     def make(*tenants: dict[str, Any], **top_level: Any) -> SyncWorld:
-        for registry in (auth._providers, circuit_breaker._breakers, rate_limiter._limiters):
-            registry.clear()
+        auth.reset_token_providers()
+        circuit_breaker.reset_breakers()
+        rate_limiter.reset_limiters()
         top_level.setdefault("export_page_size", 100)
         server = SandboxServer(parse_config({"tenants": list(tenants), **top_level})).start()
         servers.append(server)

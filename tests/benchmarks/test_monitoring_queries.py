@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from benchmarks import monitoring_queries
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 
 
 def test_times_every_check_on_both_sync_logs(clean_db: Engine) -> None:
@@ -35,7 +36,7 @@ def test_the_generated_data_gives_each_check_something_to_find(clean_db: Engine)
 
     sizes = monitoring_queries.Sizes(credentials=30, base=200, large=200)
     monitoring_queries._fill_base(clean_db, sizes)
-    with psycopg.connect(monitoring_queries._conninfo(clean_db), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(clean_db), autocommit=True) as conn:
         assert len(repeated_failures(conn, AlertSettings()).conditions) >= 2
         assert len(stale_syncs(conn, AlertSettings()).conditions) >= 1
         running = conn.execute("SELECT count(*) FROM servicetitan_sync_logs WHERE status = 'running'").fetchone()

@@ -134,12 +134,11 @@ def airflow_ui() -> Iterator[AirflowUI]:
 
 
 def _empty_project_tables(project_db: str) -> None:
-    from servicetitan_pipeline.db.models import project_table_names
+    from servicetitan_devtools.database import empty_project_tables
 
     engine = sa.create_engine(project_db.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(project_table_names())} CASCADE"))
+        empty_project_tables(engine)
     finally:
         engine.dispose()
 

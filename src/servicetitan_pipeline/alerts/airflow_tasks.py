@@ -17,7 +17,7 @@ def health_monitor() -> dict[str, Any]:
 
 
 def collect_metrics() -> dict[str, Any]:
-    """ST-021's collector: current figures to Airflow's metrics and to the snapshot history."""
+    """The metrics collector: current figures to Airflow's metrics and to the snapshot history."""
     from servicetitan_pipeline.monitoring.metrics_collector import collect_and_persist
 
     return collect_and_persist()

@@ -19,7 +19,7 @@ from servicetitan_pipeline.alerts.slack_messages import alert_message, digest_me
 from servicetitan_pipeline.alerts.slack_sender import SendToSlack, slack_webhook_sender
 from servicetitan_pipeline.alerts.state import mark_sent, pending_notifications, reconcile
 from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
-from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo, session_scope
 from servicetitan_pipeline.db.models import ServiceTitanAlert
 from servicetitan_pipeline.sql_files import load_sql
 
@@ -51,7 +51,7 @@ def run_sync_failure_monitor(
     engine = engine or get_engine()
     settings = settings or AlertSettings.from_variables()
     report = MonitorReport()
-    with psycopg.connect(_conninfo(engine), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(engine), autocommit=True) as conn:
         report.closed_sync_logs = len(close_overdue_syncs(conn, settings.running_timeout_minutes))
     _evaluate_and_notify(engine, settings, rules.FIFTEEN_MINUTE_RULES, send, report)
     _raise_if_rules_failed(report)
@@ -67,7 +67,7 @@ def run_health_monitor(
     send = send or slack_webhook_sender()
     report = MonitorReport()
     _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
-    with psycopg.connect(_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+    with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
         cursor.execute(load_sql("alerts/select_sync_digest"), {"window_hours": 6})
         digest = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
@@ -89,7 +89,7 @@ def _evaluate_and_notify(
     report: MonitorReport,
 ) -> None:
     evaluations: dict[str, Evaluation] = {}
-    with psycopg.connect(_conninfo(engine)) as conn:
+    with psycopg.connect(psycopg_conninfo(engine)) as conn:
         for name, rule in rule_set.items():
             try:
                 evaluation = rule(conn, settings)
@@ -140,7 +140,3 @@ def firing_alerts(engine: Engine | None = None) -> list[ServiceTitanAlert]:
         for alert in alerts:
             session.expunge(alert)
     return alerts
-
-
-def _conninfo(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

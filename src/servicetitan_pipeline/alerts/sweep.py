@@ -15,7 +15,6 @@ import psycopg
 from servicetitan_pipeline.db.enums import DataType
 from servicetitan_pipeline.sql_files import load_sql
 from servicetitan_pipeline.sync.locks import SyncLocks
-from servicetitan_pipeline.sync.runner import RESOURCES_FOR
 from servicetitan_pipeline.sync.sync_log import close_abandoned
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
@@ -31,7 +30,7 @@ def close_overdue_syncs(conn: psycopg.Connection[Any], timeout_minutes: int) -> 
     closed = []
     for row_id, credential_id, data_type, started_at, company, environment, tenant_id in overdue:
         label = f"{company} ({environment}, tenant {tenant_id})"
-        if locks.try_acquire(credential_id, RESOURCES_FOR[DataType(data_type)]):
+        if locks.try_acquire(credential_id, DataType(data_type).resources):
             log.info("%s: sync started %s is still running (its worker holds the locks)", label, started_at)
             continue
         try:

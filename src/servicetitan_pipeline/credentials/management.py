@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from servicetitan_pipeline.connection_ids import servicetitan_credential_conn_id
 from servicetitan_pipeline.control_characters import control_characters
 from servicetitan_pipeline.credentials.secret_store import CredentialSecrets, SecretStore
-from servicetitan_pipeline.db.enums import ConnectionStatus, Environment
+from servicetitan_pipeline.db.enums import ConnectionStatus
 from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.servicetitan.hosts import Environment
 
 _CONN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
 

@@ -180,6 +180,12 @@ def _normalized(url: str) -> str:
     return url
 
 
+def reset_warnings() -> None:
+    """Warn again about URLs already warned about. Each unknown URL is warned about once per process, so that a
+    worker's log is not filled with the same line; a test of that warning starts from none with this."""
+    _warned.clear()
+
+
 def _warn_unknown(url: str, page: str) -> None:
     if url not in _warned:
         _warned.add(url)

@@ -22,9 +22,9 @@ from servicetitan_pipeline.data_quality.batches import BATCHES, DEFAULT_CHUNK_RO
 from servicetitan_pipeline.data_quality.locations import data_docs_retention_days
 from servicetitan_pipeline.data_quality.report import QualityReport, format_score
 from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
-from servicetitan_pipeline.db.engine import get_engine
+from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo
+from servicetitan_pipeline.metrics import AirflowMetrics, MetricsBackend
 from servicetitan_pipeline.sql_files import load_sql
-from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend
 
 log = logging.getLogger("servicetitan_pipeline.data_quality")
 
@@ -45,7 +45,7 @@ def validate_pending_syncs(
     data type. Raises DataQualityValidationError after trying all of them if any one failed."""
     engine = engine or get_engine()
     metrics_backend = metrics_backend or AirflowMetrics()
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(engine)
     reports: list[QualityReport] = []
     failed: list[str] = []
     with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as control:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import sqlalchemy as sa
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +46,26 @@ def database_url(conn_id: str = connection_ids.SERVICETITAN_DB) -> URL:
 
 # Connection extras that are libpq options and so belong in the URL.
 _LIBPQ_OPTIONS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name", "options"}
+
+
+def psycopg_conninfo(bind: Engine | URL) -> str:
+    """The libpq connection string of ``bind``'s database, for ``psycopg.connect`` (locks, COPY, plain SQL).
+
+    It holds the password: pass it to psycopg and nowhere else, never to a log or a message. It is in key=value
+    form, each value quoted, because libpq's parse errors quote a malformed URI whole, password included; the
+    errors of a key=value string that connects badly name the host, port, user and database only.
+    """
+    url = bind.url if isinstance(bind, Engine) else bind
+    params: dict[str, str | int | None] = {
+        "host": url.host,
+        "port": url.port,
+        "dbname": url.database,
+        "user": url.username,
+        "password": url.password,
+    }
+    # The URL's query holds libpq options (sslmode, or host for a Unix socket directory); like a URI's, they win.
+    params.update((key, value if isinstance(value, str) else value[-1]) for key, value in url.query.items())
+    return make_conninfo("", **params)
 
 
 @lru_cache(maxsize=8)

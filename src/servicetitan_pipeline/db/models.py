@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the project's tables (seed stories ST-001 and ST-002).
+"""SQLAlchemy models of the project's tables.
 
 Every rule here is enforced twice: by PostgreSQL (CHECK, FOREIGN KEY, UNIQUE, see the
 migrations) so plain SQL cannot break it, and by the models, so Python code gets a clear
@@ -19,7 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
+from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
+from servicetitan_pipeline.servicetitan.hosts import Environment
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -161,7 +162,7 @@ class ServiceTitanCredential(Base):
 
 
 class ServiceTitanSyncLog(Base):
-    """One sync attempt of one credential (seed story ST-002): exactly one row per attempt."""
+    """One sync attempt of one credential: exactly one row per attempt."""
 
     __tablename__ = "servicetitan_sync_logs"
     __table_args__ = (
@@ -457,7 +458,7 @@ class ServiceTitanAlertSilence(Base):
 
 
 class ServiceTitanMetricSnapshot(Base):
-    """A metric value as collected, kept so dashboards can chart history (ST-021's collector)."""
+    """A metric value as the metrics collector (or a sync) saw it, kept so the dashboard can chart history."""
 
     __tablename__ = "servicetitan_metric_snapshots"
     __table_args__ = (sa.Index("ix_servicetitan_metric_snapshots_name_collected", "name", "collected_at"),)
@@ -602,8 +603,3 @@ class ServiceTitanDataQualityDaily(Base):
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
-
-
-def project_table_names() -> list[str]:
-    """Every table of the project's models, dependants first (the order TRUNCATE and DROP want)."""
-    return [table.name for table in reversed(Base.metadata.sorted_tables)]

@@ -1,1 +1,1 @@
-"""Monitoring (seed story ST-021): the health check, the dashboard and the metrics collector."""
+"""Monitoring: the health check, the dashboard and the metrics collector."""

@@ -1,6 +1,6 @@
-"""The dashboard page (ST-021's four groups), read from the views of migration 0004 and the data-quality results
-of 0005, drawn as inline SVG on the server: no JavaScript, no CDN, so it works with no internet. Its stylesheet is
-served by the same app."""
+"""The dashboard page (sync health, API performance, credential health, data quality), read from the views of
+migration 0004 and the data-quality results of 0005, drawn as inline SVG on the server: no JavaScript, no CDN, so it
+works with no internet. Its stylesheet is served by the same app."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
+from servicetitan_pipeline.metrics import AirflowMetrics, MetricsBackend
 from servicetitan_pipeline.sql_files import load_sql
-from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend
 
 
 @dataclass(frozen=True)

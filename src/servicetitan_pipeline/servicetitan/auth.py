@@ -128,3 +128,11 @@ def token_provider_for(token_url: str, client_id: str, client_secret: str, *, la
         if provider is None:
             provider = _providers[key] = TokenProvider(token_url, client_id, client_secret, label=label)
         return provider
+
+
+def reset_token_providers() -> None:
+    """Forget every cached token. The cache lasts as long as the process on purpose (a worker's tasks share a
+    credential's token); tests play several sandboxes in one process and start each with this, so that none is
+    handed a token another sandbox issued."""
+    with _providers_lock:
+        _providers.clear()

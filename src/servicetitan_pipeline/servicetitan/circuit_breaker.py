@@ -114,3 +114,11 @@ def breaker_for_tenant(
                 failure_threshold, reset_timeout, name=f"tenant {tenant_id} ({environment})"
             )
         return breaker
+
+
+def reset_breakers() -> None:
+    """Forget every tenant's breaker. Breakers last as long as the process on purpose (every client of a tenant
+    shares its state); tests play several sandboxes in one process and start each with this, so that none
+    inherits a breaker another one opened."""
+    with _breakers_lock:
+        _breakers.clear()

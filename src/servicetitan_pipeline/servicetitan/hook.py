@@ -11,9 +11,9 @@ from airflow.sdk import BaseHook
 
 from servicetitan_pipeline.airflow_connections import get_airflow_connection
 from servicetitan_pipeline.credentials.secret_store import APP_KEY_FIELD, LEGACY_APP_KEY_FIELD
-from servicetitan_pipeline.db.enums import Environment
 from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, Credentials, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
+from servicetitan_pipeline.servicetitan.hosts import Environment
 
 
 class ConnectionConfigError(ValueError):

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from servicetitan_pipeline.db.enums import Environment
+
+class Environment(StrEnum):
+    """ServiceTitan's environments; the credentials table's ``environment`` column holds one of them."""
+
+    INTEGRATION = "integration"
+    PRODUCTION = "production"
+
 
 _HOSTS = {
     Environment.PRODUCTION: ("https://auth.servicetitan.io", "https://api.servicetitan.io"),

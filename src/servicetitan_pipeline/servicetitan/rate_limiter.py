@@ -57,3 +57,11 @@ def limiter_for_tenant(environment: str, tenant_id: int, rate: int) -> RateLimit
         if limiter is None or limiter.rate != rate:
             limiter = _limiters[key] = RateLimiter(rate)
         return limiter
+
+
+def reset_limiters() -> None:
+    """Forget every tenant's limiter. Limiters last as long as the process on purpose (every client of a tenant
+    shares its budget); tests play several sandboxes in one process and start each with this, so that none waits
+    on calls made to another one."""
+    with _limiters_lock:
+        _limiters.clear()

@@ -7,6 +7,7 @@ with it. So a lock that is free while a sync-log row says 'running' proves that 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -21,7 +22,7 @@ class SyncLocks:
     def key(credential_id: uuid.UUID, resource: str) -> str:
         return f"servicetitan_sync:{credential_id}:{resource}"
 
-    def try_acquire(self, credential_id: uuid.UUID, resources: list[str]) -> list[str]:
+    def try_acquire(self, credential_id: uuid.UUID, resources: Sequence[str]) -> list[str]:
         """Take every resource's lock, or none; returns the resources that are busy."""
         busy: list[str] = []
         taken: list[str] = []

@@ -16,28 +16,23 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.db.engine import get_engine, session_scope
+from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo, session_scope
 from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
+from servicetitan_pipeline.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
 from servicetitan_pipeline.servicetitan.client import CallReport, ServiceTitanClient
 from servicetitan_pipeline.servicetitan.cursors import ExportCursor
 from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, ServiceTitanError
 from servicetitan_pipeline.sync.loader import PageLoader
 from servicetitan_pipeline.sync.locks import SyncLocks
-from servicetitan_pipeline.sync.metrics import AirflowMetrics, MetricsBackend, SyncMetrics
 from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.progress import Progress
-from servicetitan_pipeline.sync.sync_log import OVERLAPPING, SyncLogWriter, close_abandoned
+from servicetitan_pipeline.sync.sync_log import SyncLogWriter, close_abandoned
 from servicetitan_pipeline.sync.tables import TABLES, TableSpec
 from servicetitan_pipeline.sync.targets import SyncTarget
 
 log = logging.getLogger("servicetitan_pipeline.sync")
 
-RESOURCES_FOR = {
-    DataType.CUSTOMERS: ["customers"],
-    DataType.INVOICES: ["invoices"],
-    DataType.BOTH: ["customers", "invoices"],  # customers first: invoices reference them
-}
 FAILED_RECORD_SAMPLE = 50
 ClientFactory = Callable[[ServiceTitanCredential, Callable[[CallReport], None]], ServiceTitanClient]
 
@@ -91,10 +86,10 @@ def run_sync(
         data_type=data_type.value,
     )
     writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(engine)
     with psycopg.connect(conninfo, autocommit=True) as lock_connection:
         locks = SyncLocks(lock_connection)
-        busy = locks.try_acquire(credential_id, RESOURCES_FOR[data_type])
+        busy = locks.try_acquire(credential_id, data_type.resources)
         if busy:
             message = (
                 f"another sync of {', '.join(busy)} for {target.label} is running; this {target.sync_type} "
@@ -114,7 +109,7 @@ def run_sync(
             closed = close_abandoned(
                 lock_connection,
                 credential_id,
-                OVERLAPPING[data_type],
+                data_type.overlapping,
                 what_happened="the worker running this sync stopped before finishing",
                 closing_note="Closed when the next sync of this credential started",
                 closed_by=closed_by,
@@ -159,7 +154,7 @@ def _sync(
         with psycopg.connect(conninfo) as load_connection:
             assert writer.log_id is not None  # started above
             loader = PageLoader(load_connection, credential.id, writer.log_id)
-            for resource in RESOURCES_FOR[DataType(target.data_type)]:
+            for resource in DataType(target.data_type).resources:
                 current = resource
                 _sync_resource(TABLES[resource], target, client, loader, outcome)
         current = None

@@ -15,12 +15,6 @@ from servicetitan_pipeline.db.enums import DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import ServiceTitanSyncLog
 from servicetitan_pipeline.sql_files import load_sql
 
-OVERLAPPING = {
-    DataType.INVOICES: ["invoices", "both"],
-    DataType.CUSTOMERS: ["customers", "both"],
-    DataType.BOTH: ["invoices", "customers", "both"],
-}
-
 
 class AbandonedSyncLog(NamedTuple):
     """A sync-log row closed as abandoned, with the counts its attempt had committed."""

@@ -15,6 +15,7 @@ from servicetitan_devtools.slack_receiver import SlackReceiver
 from servicetitan_pipeline.alerts import silences
 from servicetitan_pipeline.alerts.monitor import SlackDeliveryError, run_health_monitor, run_sync_failure_monitor
 from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
 from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
 
@@ -237,7 +238,7 @@ class TestStaleRunningSweep:
             )
         )
         session.commit()
-        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conninfo = psycopg_conninfo(engine)
         with psycopg.connect(conninfo, autocommit=True) as worker:
             assert SyncLocks(worker).try_acquire(credential.id, ["invoices"]) == []
             assert run_sync_failure_monitor(engine, SETTINGS).closed_sync_logs == 0
@@ -336,7 +337,7 @@ class TestApiUnreachableCoverage:
             )
         )  # fmt: skip
         session.commit()
-        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conninfo = psycopg_conninfo(engine)
         with psycopg.connect(conninfo) as conn:
             for _ in range(5):
                 sample = conn.execute(load_sql("alerts/select_api_check_sample"), {"sample_size": 2}).fetchall()

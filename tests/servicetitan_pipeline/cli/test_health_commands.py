@@ -8,25 +8,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from servicetitan_devtools.database import empty_project_tables
 from servicetitan_devtools.demo_world import demo_world
 from servicetitan_pipeline.cli.health_commands import EXIT_CODES
 from servicetitan_pipeline.cli.main import main
 from tests.factories import make_credential, make_sync_log
 
 
-def test_health_exit_0_when_healthy(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+def test_health_exit_0_when_healthy(clean_db: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     # Nothing is wrong: no credential, no sync (rows another test may have left are removed first).
-    session.execute(sa.text("TRUNCATE servicetitan_credentials CASCADE"))
-    session.commit()
+    empty_project_tables(clean_db)
     assert main(["health", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "healthy"
 
 
-def test_health_exit_1_when_degraded(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
-    session.execute(sa.text("TRUNCATE servicetitan_credentials CASCADE"))
+def test_health_exit_1_when_degraded(clean_db: Engine, session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    empty_project_tables(clean_db)
     # 2 of the last 10 syncs failed: 20 %, above the 10 % that degrades and below the 50 % that is unhealthy.
     # The credential is disabled, so no token is asked for and no stale-sync finding interferes.
     credential = make_credential(is_active=False)

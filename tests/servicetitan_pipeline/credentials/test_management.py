@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.credentials import management
 from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore
-from servicetitan_pipeline.db.enums import ConnectionStatus, Environment
+from servicetitan_pipeline.db.enums import ConnectionStatus
 from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.servicetitan.hosts import Environment
 from tests.factories import make_credential, make_sync_log
 
 pytestmark = pytest.mark.usefixtures("airflow_connections")

@@ -167,10 +167,8 @@ def test_changed_vendored_file_is_restored(site: Path) -> None:
     assert not list(jquery.parent.glob(".*.tmp"))
 
 
-def test_unknown_cdn_is_kept_and_warned_once(
-    site: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(offline_docs, "_warned", set())
+def test_unknown_cdn_is_kept_and_warned_once(site: Path, caplog: pytest.LogCaptureFixture) -> None:
+    offline_docs.reset_warnings()
     unknown = "https://cdn.example.com/lib.js"
     for name in ("index.html", "expectations/demo/orders.html"):
         page = site / name

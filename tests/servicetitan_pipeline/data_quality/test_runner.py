@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.data_quality.runner import DataQualityValidationError, validate_pending_syncs
 from servicetitan_pipeline.data_quality.validation import GreatExpectationsProject
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from tests.factories import make_credential, make_sync_log
 from tests.sync_world import RecordingMetrics
 
@@ -340,7 +341,7 @@ def test_a_stored_result_is_never_replaced_by_an_emptier_one(
     validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
     stored = _result(clean_db, known_invoice_sync, "invoices")
     empty = QualityReport(known_invoice_sync, stored.credential_id, "Known Fixture", INVOICE_BATCH)
-    conninfo = clean_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(clean_db)
     with psycopg.connect(conninfo) as conn:
         conn.execute(
             load_sql("data_quality/upsert_data_quality_result"), {**empty.as_row(), "validated_at": stored.validated_at}

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.db.enums import DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import (
     ServiceTitanCredential,
@@ -23,7 +24,7 @@ from servicetitan_pipeline.db.models import (
     ServiceTitanSyncLog,
 )
 from servicetitan_pipeline.maintenance.retention import apply_retention
-from servicetitan_pipeline.sync.sync_log import OVERLAPPING, SyncLogWriter, close_abandoned
+from servicetitan_pipeline.sync.sync_log import SyncLogWriter, close_abandoned
 from tests.factories import make_credential, make_sync_log
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -101,10 +102,6 @@ def execute(engine: Engine, sql: str, **params: Any) -> None:
         conn.execute(sa.text(sql), params)
 
 
-def conninfo(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def test_a_finished_row_moves_the_summary_forward_never_back(session: Session, clean_db: Engine) -> None:
     acme = make_credential()
     session.add(acme)
@@ -173,13 +170,13 @@ def test_rows_closed_by_the_sweep_and_at_the_next_start_are_failures(session: Se
     session.add_all([finished(acme, "failed", now - timedelta(hours=9)), overdue, abandoned])
     session.commit()
 
-    with psycopg.connect(conninfo(clean_db), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(clean_db), autocommit=True) as conn:
         assert close_overdue_syncs(conn, timeout_minutes=120) == [overdue.id]
     assert last_failure(clean_db, acme.id) == (overdue.started_at, overdue.id)
 
-    with psycopg.connect(conninfo(clean_db), autocommit=True) as conn:
+    with psycopg.connect(psycopg_conninfo(clean_db), autocommit=True) as conn:
         closed = close_abandoned(
-            conn, acme.id, OVERLAPPING[DataType.CUSTOMERS], what_happened="gone", closing_note="", closed_by="test"
+            conn, acme.id, DataType.CUSTOMERS.overlapping, what_happened="gone", closing_note="", closed_by="test"
         )
         assert [row.id for row in closed] == [abandoned.id]
     assert last_failure(clean_db, acme.id) == (abandoned.started_at, abandoned.id)
@@ -392,7 +389,10 @@ def test_a_sync_finishing_while_the_latest_row_is_deleted_is_not_lost(session: S
     session.add_all([acme, old])
     session.commit()
     new_id = uuid.uuid4()
-    with psycopg.connect(conninfo(clean_db)) as finishing, psycopg.connect(conninfo(clean_db)) as deleting:
+    with (
+        psycopg.connect(psycopg_conninfo(clean_db)) as finishing,
+        psycopg.connect(psycopg_conninfo(clean_db)) as deleting,
+    ):
         finishing.execute(
             "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status, started_at,"
             " completed_at) VALUES (%s, %s, 'scheduled', 'both', 'completed', %s, %s)",

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, Environment, SyncStatus, SyncType
+from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import InvalidFieldValue, ServiceTitanCredential, ServiceTitanSyncLog
+from servicetitan_pipeline.servicetitan.hosts import Environment
 from tests.factories import make_credential, make_sync_log
 
 

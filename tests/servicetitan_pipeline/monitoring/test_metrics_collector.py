@@ -97,6 +97,6 @@ def test_collector_emits_and_persists_current_figures(session: Session) -> None:
 
 
 def test_collector_defaults_to_airflow_metrics_backend() -> None:
-    from servicetitan_pipeline.sync.metrics import AirflowMetrics
+    from servicetitan_pipeline.metrics import AirflowMetrics
 
     assert isinstance(metrics_collector.ServiceTitanMetricsCollector(backend=None).backend, AirflowMetrics)

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from tests.sync_world import SyncWorld, tenant
 
 WORKER = (
@@ -105,7 +106,7 @@ def test_the_sweep_closes_a_killed_sync_with_what_it_committed(
         ledger = conn.execute(sa.text("SELECT count(*) FROM servicetitan_sync_loaded_records")).scalar_one()
     assert ledger == loaded_before_kill  # every committed record, as the ledger of its attempt knows them
 
-    conninfo = world.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(world.engine)
     with psycopg.connect(conninfo, autocommit=True) as conn, caplog.at_level("WARNING", "servicetitan_pipeline.alerts"):
         (closed_id,) = close_overdue_syncs(conn, timeout_minutes=0)
 

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.db.enums import ConnectionStatus
 from servicetitan_pipeline.servicetitan.client import ClientSettings
 from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, TransientError
@@ -191,7 +192,7 @@ def test_timeouts_and_dropped_connections_are_retried_and_the_sync_completes(mak
 
 def test_overlapping_sync_is_refused(make_world: World) -> None:
     world = make_world(tenant(1001))
-    conninfo = world.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = psycopg_conninfo(world.engine)
     with psycopg.connect(conninfo, autocommit=True) as other_worker:
         assert SyncLocks(other_worker).try_acquire(world.credentials[1001].id, ["invoices"]) == []
         with pytest.raises(OverlappingSyncError, match=r"another sync of invoices .* is running"):

@@ -133,11 +133,13 @@ def _airflow_schema_revision(sqlalchemy_url: str) -> str | None:
     import psycopg
     from sqlalchemy.engine import make_url
 
+    from servicetitan_pipeline.db.engine import psycopg_conninfo
+
     url = make_url(sqlalchemy_url)
     if not url.drivername.startswith("postgresql"):
         return None
     try:
-        with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
+        with psycopg.connect(psycopg_conninfo(url)) as conn:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except psycopg.Error:
         return None

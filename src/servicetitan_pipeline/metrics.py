@@ -1,4 +1,4 @@
-"""Sync and API metrics (seed story ST-021's names), sent through Airflow's metrics API, so they go
+"""The project's metrics (the sync, API and credential names below), sent through Airflow's metrics API, so they go
 wherever the deployment's StatsD or OpenTelemetry settings send Airflow's own."""
 
 from __future__ import annotations

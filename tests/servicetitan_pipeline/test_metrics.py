@@ -14,7 +14,7 @@ EMIT = (
     "from airflow.sdk.observability.metrics import stats_utils\n"
     "stats.initialize(factory=stats_utils.get_stats_factory(),"
     " export_legacy_names=conf.getboolean('metrics', 'legacy_names_on'))\n"
-    "from servicetitan_pipeline.sync.metrics import AirflowMetrics, SyncMetrics\n"
+    "from servicetitan_pipeline.metrics import AirflowMetrics, SyncMetrics\n"
     "metrics = SyncMetrics(AirflowMetrics(), company='Acme', environment='integration', data_type='invoices')\n"
     "metrics.sync_started()\n"
     "metrics.sync_finished('completed', 2.5, 10, 9, 1)\n"
