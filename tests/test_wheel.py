@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.db.models import project_table_names
+from servicetitan_devtools.database import project_table_names
 
 pytestmark = pytest.mark.slow
 
