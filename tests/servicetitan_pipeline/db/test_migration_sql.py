@@ -4,6 +4,7 @@ can never change what an old revision creates. Pure: reads the source, no databa
 from __future__ import annotations
 
 import ast
+import hashlib
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -90,3 +91,19 @@ def test_include_sql_holds_only_what_the_runtime_runs() -> None:
         path.read_text(encoding="utf-8") for path in SOURCE.rglob("*.py") if "migrations" not in path.parts
     )
     assert [name for name in sorted(RUNTIME_SQL) if f'"{name}"' not in runtime_source] == []
+
+
+FROZEN_CHECKSUMS = Path(__file__).with_name("frozen_migration_sql.sha256")
+
+
+def test_no_frozen_file_changes_after_its_revision_is_released() -> None:
+    """As Flyway validates applied migrations: a frozen file's bytes never change. A new revision adds its
+    files' lines (``sha256sum`` of each, relative to db/migrations/sql); an edited old one fails here."""
+    recorded = dict(reversed(line.split("  ", 1)) for line in FROZEN_CHECKSUMS.read_text().splitlines() if line)
+    frozen = files("servicetitan_pipeline.db").joinpath("migrations", "sql")
+    actual = {
+        f"{name}.sql": hashlib.sha256(frozen.joinpath(f"{name}.sql").read_bytes()).hexdigest()
+        for name in _sql_files(frozen)
+    }
+    assert {name: digest for name, digest in actual.items() if recorded.get(name) != digest} == {}
+    assert set(recorded) <= set(actual), "a frozen file was removed: a released revision still runs it"
