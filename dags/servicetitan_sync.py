@@ -1,9 +1,13 @@
 """servicetitan_sync: customers and invoices of every active ServiceTitan credential into PostgreSQL.
 
 Scheduled (hourly by default; SERVICETITAN_SYNC_SCHEDULE overrides) and triggered by hand from the
-trigger form. One mapped task per credential, so one tenant's failure never stops another's. Then the
-Great Expectations suites in expectations/ score what every finished sync loaded (also after failures:
-what a failed sync loaded is in the tables too), and the data docs are rebuilt.
+trigger form. The credentials are cut into batches (at most `servicetitan_sync_batch_size` each, and never
+more batches than `[core] max_map_length`); one mapped `sync` task per batch, named after the tenants it
+holds, syncs them several at a time, each on its own: one tenant's failure never stops another's, and the
+batch's log names every tenant's outcome. Then the Great Expectations suites in expectations/ score what
+every finished sync loaded (also after failures: what a failed sync loaded is in the tables too), the data
+docs are rebuilt, and the `servicetitan_customers` / `servicetitan_invoices` Assets are updated when records
+of that type were loaded, for downstream DAGs scheduled on them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, task
 
-# The package is imported inside the tasks, not here: the DAG processor parses this file every 30 s.
+# Only the Asset definitions at the top level (they import nothing else); the rest of the package is imported
+# inside the tasks: the DAG processor parses this file every 30 s.
+from servicetitan_pipeline.assets import CUSTOMERS_ASSET, INVOICES_ASSET
 
 
 def _notify_slack_of_failure(context: dict[str, object]) -> None:
@@ -63,11 +69,13 @@ def servicetitan_sync() -> None:
 
         return airflow_tasks.plan(dict(params or {}), dag_run.run_type)
 
-    @task(pool="servicetitan_api", map_index_template="{{ target_label }}")
-    def sync(target: dict[str, object]) -> dict[str, object]:
+    # One task per batch of tenants; a tenant's failure fails its batch (after the batch's other tenants and
+    # its in-batch retries) with AirflowFailException, so Airflow never retries a batch for it.
+    @task(pool="servicetitan_api", map_index_template="{{ batch_label }}")
+    def sync(batch: dict[str, object]) -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 
-        return airflow_tasks.sync(target)
+        airflow_tasks.sync(batch)
 
     # all_done: the syncs that succeeded are validated even when another credential's sync failed.
     @task(trigger_rule="all_done", retries=2)
@@ -85,8 +93,22 @@ def servicetitan_sync() -> None:
 
         airflow_tasks.fail_run()
 
-    syncs = sync.expand(target=plan())
-    syncs >> [validate_data_quality(), fail_run_if_a_sync_failed()]
+    # Asset events for downstream DAGs, also when a batch failed (its good tenants loaded); skipped, so no
+    # event, when the run loaded nothing of that type. No Slack line: nothing to act on.
+    @task(outlets=[CUSTOMERS_ASSET], trigger_rule="all_done", retries=2, on_failure_callback=None)
+    def update_customers_asset() -> None:
+        from servicetitan_pipeline.sync import airflow_tasks
+
+        airflow_tasks.announce_loaded("customers")
+
+    @task(outlets=[INVOICES_ASSET], trigger_rule="all_done", retries=2, on_failure_callback=None)
+    def update_invoices_asset() -> None:
+        from servicetitan_pipeline.sync import airflow_tasks
+
+        airflow_tasks.announce_loaded("invoices")
+
+    syncs = sync.expand(batch=plan())
+    syncs >> [validate_data_quality(), fail_run_if_a_sync_failed(), update_customers_asset(), update_invoices_asset()]
 
 
 servicetitan_sync()

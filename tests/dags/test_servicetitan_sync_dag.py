@@ -31,13 +31,29 @@ def no_earlier_runs() -> None:
 
 
 def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
-    assert set(sync_dag.task_ids) == {"plan", "sync", "validate_data_quality", "fail_run_if_a_sync_failed"}
+    assert set(sync_dag.task_ids) == {
+        "plan",
+        "sync",
+        "validate_data_quality",
+        "fail_run_if_a_sync_failed",
+        "update_customers_asset",
+        "update_invoices_asset",
+    }
     # Validation runs after every sync ended, succeeded or not.
     assert sync_dag.get_task("validate_data_quality").trigger_rule == "all_done"
     assert sync_dag.get_task("validate_data_quality").upstream_task_ids == {"sync"}
     assert sync_dag.get_task("fail_run_if_a_sync_failed").trigger_rule == "one_failed"
     sync_task = sync_dag.get_task("sync")
     assert sync_task.pool == "servicetitan_api"
+    # Each asset is updated by its own task, after every batch ended (what a failed batch's good tenants
+    # loaded counts too).
+    for task_id, asset in [
+        ("update_customers_asset", "servicetitan_customers"),
+        ("update_invoices_asset", "servicetitan_invoices"),
+    ]:
+        task = sync_dag.get_task(task_id)
+        assert [outlet.name for outlet in task.outlets] == [asset]
+        assert (task.trigger_rule, task.upstream_task_ids) == ("all_done", {"sync"})
     assert sync_dag.params["data_type"] == "both"
     assert sync_dag.params["credential"] == "all"
     assert sync_dag.params["full_refresh"] is False
@@ -84,6 +100,9 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
         "plan": "success",
         "validate_data_quality": "success",
         "fail_run_if_a_sync_failed": "failed",
+        # The good tenant loaded customers; no invoices were synced.
+        "update_customers_asset": "success",
+        "update_invoices_asset": "skipped",
     }
     # The failed task told Slack, once, naming the credential and never a secret.
     (message,) = messages
@@ -127,3 +146,66 @@ def test_sync_task_log_has_no_masking_warning(
     (row,) = world.logs(1001)
     assert row.status == "completed"  # the sync task read the credential's connection and ran
     assert "Skipping masking" not in caplog.text
+
+
+def test_more_batches_than_max_map_length_allows_still_syncs_every_credential(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One tenant a batch would take three mapped tasks; Airflow maps at most two: the batches grow instead.
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "2")
+    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE", "1")
+    world = make_world(tenant(1001), tenant(1002), tenant(1003, faults={"invalid_credentials": True}))
+    run = sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
+    batches = sorted(
+        (ti.map_index, ti.rendered_map_index, ti.state) for ti in run.get_task_instances() if ti.task_id == "sync"
+    )
+    assert batches == [
+        (0, "Company 1001 (integration, tenant 1001) + 1 more (1\N{EN DASH}2 of 3)", "success"),
+        (1, "Company 1003 (integration, tenant 1003)", "failed"),
+    ]
+    assert run.state == "failed"  # Company 1003's credentials are refused, as they should be
+    for tenant_id in (1001, 1002):
+        (row,) = world.logs(tenant_id)
+        assert row.status == "completed"
+        assert world.count("servicetitan_customers", tenant_id) == world.summary(tenant_id)["customers"]
+    (refused,) = world.logs(1003)  # attempted once: refused credentials are not retried
+    assert refused.status == "failed"
+
+
+def _asset_events(run_id: str) -> dict[str, dict[str, object]]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = (
+            session.query(AssetModel.name, AssetEvent.extra)
+            .join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetEvent.source_dag_id == "servicetitan_sync", AssetEvent.source_run_id == run_id)
+            .all()
+        )
+    return {name: dict(extra) for name, extra in rows}
+
+
+def test_a_run_that_loaded_records_updates_both_assets_and_one_that_loaded_none_updates_neither(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+) -> None:
+    world = make_world(tenant(1001), tenant(1002))
+    first = sync_dag.test(run_conf={"credential": "all", "data_type": "both"})
+    assert first.state == "success"
+    customers = sum(world.summary(t)["customers"] for t in (1001, 1002))
+    invoices = sum(world.count("servicetitan_invoices", t) for t in (1001, 1002))
+    assert invoices > 0
+    events = _asset_events(first.run_id)
+    assert {name: (extra["records"], extra["tenants"]) for name, extra in events.items()} == {
+        "servicetitan_customers": (customers, 2),
+        "servicetitan_invoices": (invoices, 2),
+    }
+    # Nothing changed at the source: the next run resumes after what it has and loads nothing, so no events.
+    second = sync_dag.test(run_conf={"credential": "all", "data_type": "both"})
+    assert second.state == "success"
+    assert _asset_events(second.run_id) == {}
+    states = {ti.task_id: ti.state for ti in second.get_task_instances()}
+    assert (states["update_customers_asset"], states["update_invoices_asset"]) == ("skipped", "skipped")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -68,6 +70,34 @@ class ClientSettings:
     max_pages: int = DEFAULT_MAX_PAGES
 
 
+def new_http_client(settings: ClientSettings) -> httpx.Client:
+    """An HTTP client with nothing of any tenant's in it: credentials go on each request, and cookies are
+    refused, so one client can serve every tenant."""
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds),
+        headers={"Accept": "application/json"},
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        # Enough kept-alive connections per host for every tenant syncing at once (and its prefetch).
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=64),
+    )
+
+
+_shared_http: dict[tuple[float, float], httpx.Client] = {}
+_shared_http_lock = threading.Lock()
+
+
+def shared_http_client(settings: ClientSettings) -> httpx.Client:
+    """The process's HTTP client for these timeouts, shared by every tenant's client (httpx clients may be
+    shared between threads): its connections are pooled per host, so tenants on the same API host reuse
+    them instead of each opening its own and leaving it behind."""
+    key = (settings.read_timeout_seconds, settings.connect_timeout_seconds)
+    with _shared_http_lock:
+        http = _shared_http.get(key)
+        if http is None or http.is_closed:
+            http = _shared_http[key] = new_http_client(settings)
+        return http
+
+
 @dataclass(frozen=True)
 class CallReport:
     """One HTTP call, for metrics and logs: never a header, parameter value or body."""
@@ -110,10 +140,8 @@ class ServiceTitanClient:
         self.hosts = ServiceTitanHosts.for_environment(credentials.environment, credentials.base_url)
         self._on_call = on_call
         self._sleep = sleep
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(self.settings.read_timeout_seconds, connect=self.settings.connect_timeout_seconds),
-            headers={"Accept": "application/json"},
-        )
+        self._owns_http = http is None
+        self._http = http or new_http_client(self.settings)
         self._tokens = token_provider_for(
             self.hosts.token_url, credentials.client_id, credentials.client_secret, label=credentials.label
         )
@@ -134,7 +162,8 @@ class ServiceTitanClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:  # a shared client outlives this tenant's
+            self._http.close()
 
     @property
     def token(self) -> AccessToken | None:

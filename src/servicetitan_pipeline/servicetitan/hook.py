@@ -11,7 +11,13 @@ from airflow.sdk import BaseHook
 
 from servicetitan_pipeline.airflow_connections import get_airflow_connection
 from servicetitan_pipeline.credentials.secret_store import APP_KEY_FIELD, LEGACY_APP_KEY_FIELD
-from servicetitan_pipeline.servicetitan.client import CallReport, ClientSettings, Credentials, ServiceTitanClient
+from servicetitan_pipeline.servicetitan.client import (
+    CallReport,
+    ClientSettings,
+    Credentials,
+    ServiceTitanClient,
+    shared_http_client,
+)
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
 from servicetitan_pipeline.servicetitan.hosts import Environment
 
@@ -43,7 +49,8 @@ class ServiceTitanHook(BaseHook):
 
     @cached_property
     def client(self) -> ServiceTitanClient:
-        return ServiceTitanClient(self.credentials, self._settings, on_call=self._on_call)
+        settings = self._settings or ClientSettings()
+        return ServiceTitanClient(self.credentials, settings, on_call=self._on_call, http=shared_http_client(settings))
 
     def get_conn(self) -> ServiceTitanClient:
         return self.client

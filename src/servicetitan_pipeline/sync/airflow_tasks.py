@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from servicetitan_pipeline.db.engine import session_scope
 from servicetitan_pipeline.db.enums import SyncType
-from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
-from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError
-from servicetitan_pipeline.sync.runner import OverlappingSyncError, run_sync
+from servicetitan_pipeline.sync.batch_runner import BatchReport, BatchSettings
+from servicetitan_pipeline.sync.batches import batch_label, split
 from servicetitan_pipeline.sync.targets import InvalidSyncParams, SyncTarget, plan_targets
 
 log = logging.getLogger("servicetitan_pipeline.sync")
 
+# The XCom key under which each batch leaves what it loaded, also when it fails (its good tenants loaded).
+LOADED_KEY = "loaded"
+
 
 def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
-    """Resolve the run's Params into one target per credential; bad Params fail the run at once."""
-    from airflow.sdk.exceptions import AirflowFailException
+    """Resolve the run's Params into targets, cut into batches (one mapped ``sync`` task each): at most
+    ``servicetitan_sync_batch_size`` tenants a batch, and never more batches than ``[core] max_map_length``
+    allows. The XCom holds ids and labels, never a secret. Bad Params fail the run at once."""
+    from airflow.sdk import conf
 
     sync_type = SyncType.MANUAL if run_type == "manual" else SyncType.SCHEDULED
     try:
@@ -33,39 +39,100 @@ def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
         raise AirflowFailException(str(exc)) from None
     if not targets:
         log.warning("no active credentials to sync: onboard one with `servicetitan credentials add`")
-    for target in targets:
-        log.info("will sync %s: %s (%s)", target.label, target.data_type, target.sync_type)
-    return [target.to_xcom() for target in targets]
+        return []
+    settings = BatchSettings.from_variables()
+    max_map_length = conf.getint("core", "max_map_length")
+    batches = split(targets, settings.batch_size, max_map_length)
+    log.info(
+        "will sync %d tenant(s) (%s, %s) in %d batch(es) of up to %d (servicetitan_sync_batch_size %d, "
+        "[core] max_map_length %d)",
+        len(targets),
+        targets[0].data_type,
+        targets[0].sync_type,
+        len(batches),
+        max(len(batch) for batch in batches),
+        settings.batch_size,
+        max_map_length,
+    )
+    planned: list[dict[str, Any]] = []
+    start = 0
+    for batch in batches:
+        label = batch_label([target.label for target in batch], start, len(targets))
+        log.info("batch %d: %s", len(planned), label)
+        planned.append({"label": label, "targets": [target.to_xcom() for target in batch]})
+        start += len(batch)
+    return planned
 
 
-def sync(target: dict[str, Any]) -> dict[str, Any]:
-    """Sync one credential. Failures that a retry cannot mend (refused credentials, a revoked app key, an
-    overlapping run) fail without retries; transient ones are left to the task's retries."""
+class TenantsFailed(AirflowFailException):
+    """Tenants of a batch failed (after their retries in the batch). An AirflowFailException, so Airflow does
+    not retry the task: that would sync the batch's good tenants again. ``failed_tenants`` names them for the
+    Slack failure line."""
+
+    def __init__(self, report: BatchReport) -> None:
+        super().__init__(report.failure_message())
+        self.failed_tenants = [result.target.label for result in report.failed]
+
+
+def sync(batch: dict[str, Any]) -> None:
+    """Sync one batch of tenants, ``servicetitan_sync_workers`` at a time, each on its own (its own lock, token,
+    rate limiter, circuit breaker and sync-log rows), retrying a tenant's transient failure in the batch. Every
+    tenant is attempted; then the task fails if any tenant failed, naming them."""
     from airflow.sdk import get_current_context
-    from airflow.sdk.exceptions import AirflowFailException
 
-    sync_target = SyncTarget.from_xcom(target)
-    get_current_context()["target_label"] = sync_target.label  # type: ignore[typeddict-unknown-key]
-    try:
-        outcome = run_sync(sync_target)
-    except (OverlappingSyncError, ConnectionConfigError) as exc:
-        raise AirflowFailException(str(exc)) from None
-    except ServiceTitanError as exc:
-        if exc.retriable:
-            raise
-        raise AirflowFailException(str(exc)) from None
-    # The XCom: counts only, never a secret or a record.
-    return {
-        "sync_log_id": str(outcome.sync_log_id),
-        "status": outcome.status.value,
-        "records_processed": outcome.processed,
-        "records_successful": outcome.successful,
-        "records_failed": outcome.failed,
-    }
+    from servicetitan_pipeline.db.connection_pool import ConnectionPool
+    from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo
+    from servicetitan_pipeline.sync.batch_runner import run_batch
+    from servicetitan_pipeline.sync.runner import run_sync
+
+    context = get_current_context()
+    context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
+    targets = [SyncTarget.from_xcom(target) for target in batch["targets"]]
+    settings = BatchSettings.from_variables()
+    engine = get_engine()
+    workers = max(1, min(settings.workers, len(targets)))
+    # Two connections per tenant syncing (its locks, its loads), reused by the next tenant.
+    with ConnectionPool(psycopg_conninfo(engine), max_size=2 * workers) as connections:
+        report = run_batch(
+            targets,
+            lambda target: run_sync(target, engine=engine, connections=connections),
+            settings,
+        )
+    # Pushed (not returned) so that a failed batch leaves it too: the asset tasks announce what its good
+    # tenants loaded. Counts and labels only.
+    context["ti"].xcom_push(key=LOADED_KEY, value=report.summary())
+    if report.failed:
+        raise TenantsFailed(report)
+
+
+def announce_loaded(resource: str) -> None:
+    """Update the resource's Asset with the records and tenants this run loaded; skipped (no asset event, no
+    downstream run) when the run loaded none."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from servicetitan_pipeline.assets import ASSET_FOR_RESOURCE
+
+    context = get_current_context()
+    pulled = context["ti"].xcom_pull(task_ids="sync", key=LOADED_KEY)
+    summaries = [pulled] if isinstance(pulled, dict) else [s for s in (pulled or []) if isinstance(s, dict)]
+    extra = loaded_totals(summaries, resource)
+    if not extra["records"]:
+        raise AirflowSkipException(f"this run loaded no {resource}: no asset event")
+    context["outlet_events"][ASSET_FOR_RESOURCE[resource]].extra = extra
+    log.info("%s updated: %d records of %d tenant(s)", ASSET_FOR_RESOURCE[resource].name, *extra.values())
+
+
+def loaded_totals(summaries: list[dict[str, Any]], resource: str) -> dict[str, int]:
+    """The records and tenants of ``resource`` that the batches' summaries say were loaded."""
+    records = tenants = 0
+    for summary in summaries:
+        loaded = summary.get("loaded", {}).get(resource, {})
+        records += int(loaded.get("records", 0))
+        tenants += int(loaded.get("tenants", 0))
+    return {"records": records, "tenants": tenants}
 
 
 def fail_run() -> None:
     """Mark the run failed after a sync failed (the sync task's own log says why)."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     raise AirflowFailException("a sync of this run failed; its task log and Slack message say why")

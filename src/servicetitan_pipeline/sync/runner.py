@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.db.connection_pool import Connections, DirectConnections
 from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo, session_scope
 from servicetitan_pipeline.db.enums import ConnectionStatus, DataType, SyncStatus, SyncType
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
@@ -54,6 +54,8 @@ class SyncOutcome:
     failed: int = 0
     changed: int = 0
     abandoned_rows_closed: int = 0
+    # Records loaded per resource (customers, invoices): what the run's asset events announce.
+    loaded: dict[str, int] = field(default_factory=dict)
     failed_records: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -70,7 +72,10 @@ def run_sync(
     make_client: ClientFactory = hook_client,
     metrics_backend: MetricsBackend | None = None,
     closed_by: str = "servicetitan_sync",
+    connections: Connections | None = None,
 ) -> SyncOutcome:
+    """``connections``: where the lock and load connections come from; a pool when many tenants sync in one
+    process, else one new connection each."""
     engine = engine or get_engine()
     credential_id = uuid.UUID(target.credential_id)
     data_type = DataType(target.data_type)
@@ -86,8 +91,8 @@ def run_sync(
         data_type=data_type.value,
     )
     writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
-    conninfo = psycopg_conninfo(engine)
-    with psycopg.connect(conninfo, autocommit=True) as lock_connection:
+    connections = connections or DirectConnections(psycopg_conninfo(engine))
+    with connections.connection(autocommit=True) as lock_connection:
         locks = SyncLocks(lock_connection)
         busy = locks.try_acquire(credential_id, data_type.resources)
         if busy:
@@ -126,7 +131,7 @@ def run_sync(
                 )
             writer.start()
             metrics.sync_started()
-            outcome = _sync(target, credential, engine, conninfo, make_client, metrics, writer)
+            outcome = _sync(target, credential, engine, connections, make_client, metrics, writer)
             outcome.abandoned_rows_closed = len(closed)
             return outcome
         finally:
@@ -137,7 +142,7 @@ def _sync(
     target: SyncTarget,
     credential: ServiceTitanCredential,
     engine: Engine,
-    conninfo: str,
+    connections: Connections,
     make_client: ClientFactory,
     metrics: SyncMetrics,
     writer: SyncLogWriter,
@@ -151,7 +156,7 @@ def _sync(
     )
     try:
         client = make_client(credential, metrics.api_call)
-        with psycopg.connect(conninfo) as load_connection:
+        with connections.connection(autocommit=False) as load_connection:
             assert writer.log_id is not None  # started above
             loader = PageLoader(load_connection, credential.id, writer.log_id)
             for resource in DataType(target.data_type).resources:
@@ -198,6 +203,7 @@ def _sync_resource(
         outcome.successful += len(page.records)
         outcome.failed += len(page.bad_records)
         outcome.changed += changed
+        outcome.loaded[spec.resource.name] = outcome.loaded.get(spec.resource.name, 0) + len(page.records)
         for bad in page.bad_records:
             if len(outcome.failed_records) < FAILED_RECORD_SAMPLE:
                 outcome.failed_records.append(bad.describe())

@@ -85,8 +85,12 @@ def test_round_trip_through_xcom() -> None:
 def test_sync_type_follows_the_dag_run_type(run_type: str, sync_type: str) -> None:
     from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
 
-    targets = plan_task({"credential": "production:13", "data_type": "customers"}, run_type)
-    assert [(t["sync_type"], t["data_type"]) for t in targets] == [(sync_type, "customers")]
+    # One credential chosen: one batch of one, named after it.
+    (batch,) = plan_task({"credential": "production:13", "data_type": "customers"}, run_type)
+    assert batch["label"] == "Bright HVAC (production, tenant 13)"
+    assert [(t["sync_type"], t["data_type"]) for t in batch["targets"]] == [(sync_type, "customers")]
+    # Ids and labels only: nothing of the credential's connection.
+    assert set(batch["targets"][0]) == {"credential_id", "label", "data_type", "sync_type", "full_refresh"}
 
 
 @pytest.mark.usefixtures("credentials")
