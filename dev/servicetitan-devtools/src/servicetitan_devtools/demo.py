@@ -49,7 +49,10 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         state = _run_dag(log_file)
         say(f"  DAG run {state}; its task logs: {log_file}")
         if state != "success":
-            say("  (a failed run is expected here: Crest Electric's credentials are invalid, and only its task fails)")
+            say(
+                "  (a failed run is expected here: Crest Electric's credentials are invalid; its sync fails, and so"
+                " does the sync task holding it, after the other tenants completed)"
+            )
 
         say("\n-- sync-log rows written by this run --")
         say(_sync_log_table(engine, started))
