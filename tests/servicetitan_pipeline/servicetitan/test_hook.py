@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
@@ -111,3 +112,24 @@ def test_connection_type_is_registered_with_its_form() -> None:
     assert should_hide_value_for_key("extra__servicetitan__app_api_key")
     behaviour = manager.field_behaviours["servicetitan"]
     assert behaviour["relabeling"] == {"login": "Client ID", "password": "Client Secret"}
+
+
+def test_every_tenant_shares_the_process_http_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_connection(monkeypatch, "st_hook_one")
+    set_connection(
+        monkeypatch,
+        "st_hook_two",
+        extra={"tenant_id": "1002", "environment": "integration", "app_api_key": "app-key-value"},
+    )
+    one, two = ServiceTitanHook("st_hook_one").client, ServiceTitanHook("st_hook_two").client
+    # One connection pool per host for the process; nothing of a tenant's in it (credentials go on each
+    # request, and cookies are refused).
+    assert one._http is two._http
+    assert "Authorization" not in one._http.headers
+    one._http.cookies.extract_cookies(
+        httpx.Response(200, headers={"Set-Cookie": "session=tenant-1001"}, request=httpx.Request("GET", "http://x/"))
+    )
+    assert not one._http.cookies
+    # A tenant's client closing leaves the shared one open for the others.
+    one.close()
+    assert not two._http.is_closed
