@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicetitan_pipeline.airflow_variables import settings_from_variables
+from servicetitan_pipeline.log_context import current_tenant, label_tenant_lines
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
 from servicetitan_pipeline.sync.runner import CredentialUnavailableError, OverlappingSyncError, SyncOutcome
 from servicetitan_pipeline.sync.targets import SyncTarget
@@ -156,11 +157,17 @@ def run_batch(
     workers = max(1, min(settings.workers, total))
     log.info("tenants: %d to sync, %d at a time", total, workers)
 
+    # The API client's lines (retries, circuit breaker) then start with the tenant's label too.
+    label_tenant_lines("servicetitan_pipeline.servicetitan", "servicetitan_pipeline.sync")
+
     def attempt(item: _Attempt) -> _Attempt:
+        token = current_tenant.set(item.target.label)
         try:
             item.outcome = sync_one(item.target)
         except Exception as exc:  # one tenant's failure is its own: recorded, never raised
             item.error = exc
+        finally:
+            current_tenant.reset(token)
         return item
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tenant-sync") as pool:

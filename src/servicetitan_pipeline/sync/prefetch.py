@@ -8,6 +8,7 @@ Pages still reach the loader one at a time and in order, so checkpoints keep the
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Iterator
@@ -46,7 +47,10 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
             if close is not None:
                 close()
 
-    producer = threading.Thread(target=produce, name="servicetitan-prefetch", daemon=True)
+    # In the consumer's context: the client's log lines there still name the tenant being synced.
+    producer = threading.Thread(
+        target=contextvars.copy_context().run, args=(produce,), name="servicetitan-prefetch", daemon=True
+    )
     producer.start()
     try:
         while True:

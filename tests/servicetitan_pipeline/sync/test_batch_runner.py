@@ -166,3 +166,25 @@ def test_airflow_settings_file_declares_every_setting_with_its_default() -> None
         key = f"servicetitan_sync_{field.name}"
         assert key in variables, f"{key} is missing from airflow_settings.yaml"
         assert type(getattr(defaults, field.name))(variables[key]) == getattr(defaults, field.name)
+
+
+def test_every_line_of_a_tenant_names_it(caplog: pytest.LogCaptureFixture) -> None:
+    client_log = logging.getLogger("servicetitan_pipeline.servicetitan")
+
+    def sync_one(target: SyncTarget) -> SyncOutcome:
+        # As the API client logs: the tenant id and connection, not the company.
+        client_log.warning(
+            "tenant %s (integration): GET /customers answered 503; retrying in 0.1 s", target.credential_id
+        )
+        return loaded(1, 1)
+
+    with caplog.at_level(logging.INFO):
+        run_batch(targets(2), sync_one, FAST)
+    client_lines = sorted(r.getMessage() for r in caplog.records if r.name == "servicetitan_pipeline.servicetitan")
+    assert client_lines == [
+        "Tenant 0: tenant id-0 (integration): GET /customers answered 503; retrying in 0.1 s",
+        "Tenant 1: tenant id-1 (integration): GET /customers answered 503; retrying in 0.1 s",
+    ]
+    # Lines that already start with the label are left alone.
+    assert any(r.getMessage().startswith("Tenant 0: completed,") for r in caplog.records)
+    assert not any(r.getMessage().startswith("Tenant 0: Tenant 0") for r in caplog.records)
