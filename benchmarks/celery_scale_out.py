@@ -176,6 +176,9 @@ def prepare_environment(options: Options, api_port: int) -> dict[str, str]:
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{options.redis_db}",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://" + metadata_url.split("://", 1)[1],
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(options.concurrency),
+        # Batches small enough that both workers' slots fill: the sync maps over batches of tenants, and one
+        # batch of every tenant would run on one worker.
+        "AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE": str(max(1, options.tenants // (2 * options.concurrency))),
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
