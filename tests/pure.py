@@ -39,6 +39,7 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/maintenance/test_settings_and_dag.py::test_variables_override_defaults",
     "tests/servicetitan_pipeline/maintenance/test_settings_and_dag.py::test_a_bad_variable_says_which",
     "tests/servicetitan_pipeline/cli/test_output.py",
+    "tests/servicetitan_pipeline/credentials/test_bulk_file.py",
     "tests/servicetitan_pipeline/monitoring/test_dashboard_charts.py",
     "tests/servicetitan_pipeline/data_quality/test_suites.py",
     "tests/benchmarks/test_many_tenants.py::test_a_run_row_has_the_fields_of_the_results_file",
