@@ -166,19 +166,29 @@ def _bin(name: str) -> str:
 
 def prepare_environment(options: Options, api_port: int) -> dict[str, str]:
     """The celery profile, with the Celery settings; also exported into this process."""
-    from servicetitan_devtools.dev_environment import DevEnvironment
-
-    os.environ["AIRFLOW__CORE__EXECUTOR"] = "CeleryExecutor"
-    env = DevEnvironment("celery").prepare()
+    env = prepare_profile("celery", "CeleryExecutor", api_port)
     metadata_url = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     celery = {
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{options.redis_db}",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+postgresql://" + metadata_url.split("://", 1)[1],
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(options.concurrency),
         # Batches small enough that both workers' slots fill: the sync maps over batches of tenants, and one
         # batch of every tenant would run on one worker.
         "AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE": str(max(1, options.tenants // (2 * options.concurrency))),
+    }
+    os.environ.update(celery)
+    return {**os.environ}
+
+
+def prepare_profile(profile: str, executor: str, api_port: int) -> dict[str, str]:
+    """A dev profile (its own Airflow home and databases) for a run of real Airflow processes with this
+    executor and API port, no scheduled run joining in; also exported into this process."""
+    from servicetitan_devtools.dev_environment import DevEnvironment
+
+    os.environ["AIRFLOW__CORE__EXECUTOR"] = executor
+    DevEnvironment(profile).prepare()
+    settings = {
+        "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
@@ -187,7 +197,7 @@ def prepare_environment(options: Options, api_port: int) -> dict[str, str]:
         "SERVICETITAN_SYNC_SCHEDULE": "@yearly",
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
     }
-    os.environ.update(celery)
+    os.environ.update(settings)
     return {**os.environ}
 
 
@@ -292,6 +302,14 @@ def query_metadata(sql: str, params: dict[str, Any]) -> list[Any]:
 
     with _metadata_engine().connect() as conn:
         return list(conn.execute(sa.text(sql), params))
+
+
+def execute_metadata(sql: str, params: dict[str, Any]) -> None:
+    """A write to Airflow's metadata database, committed."""
+    import sqlalchemy as sa
+
+    with _metadata_engine().begin() as conn:
+        conn.execute(sa.text(sql), params)
 
 
 _ENGINES: dict[str, Any] = {}

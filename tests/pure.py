@@ -43,8 +43,14 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/maintenance/test_settings_and_dag.py::test_variables_override_defaults",
     "tests/servicetitan_pipeline/maintenance/test_settings_and_dag.py::test_a_bad_variable_says_which",
     "tests/servicetitan_pipeline/cli/test_output.py",
+    "tests/servicetitan_pipeline/credentials/test_bulk_file.py",
     "tests/servicetitan_pipeline/monitoring/test_dashboard_charts.py",
     "tests/servicetitan_pipeline/data_quality/test_suites.py",
+    "tests/benchmarks/test_many_tenants.py::test_a_run_row_has_the_fields_of_the_results_file",
+    "tests/benchmarks/test_many_tenants.py::test_a_run_that_completed_nothing_reports_zero_and_its_failure",
+    "tests/benchmarks/test_many_tenants.py::test_the_table_has_a_line_per_run_under_its_header",
+    "tests/benchmarks/test_many_tenants.py::test_per_tenant_cost_ratio_compares_the_largest_size_with_the_smallest",
+    "tests/benchmarks/test_many_tenants.py::test_the_sandbox_config_generates_the_tenants_with_the_latency",
 )
 
 # The fixtures that reach a database; every other database fixture (clean_db, session, make_world...) uses one.

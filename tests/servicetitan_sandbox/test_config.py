@@ -62,7 +62,7 @@ def test_unknown_keys_are_refused_not_ignored() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"tenants": []}, "tenants:"),
+        ({"tenants": []}, "give at least one tenant"),
         ({"tenants": [tenant(), tenant()]}, "tenant_id must be unique"),
         ({"tenants": [tenant(1, client_id="same"), tenant(2, client_id="same")]}, "client_id must be unique"),
         ({"tenants": [tenant(customers=0)]}, "customers must be at least 1"),

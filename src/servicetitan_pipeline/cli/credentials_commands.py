@@ -7,9 +7,11 @@ import getpass
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from servicetitan_pipeline.cli.output import format_table, print_json
 from servicetitan_pipeline.credentials import management
+from servicetitan_pipeline.credentials.bulk_file import BulkFileError, read_bulk_file
 from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore, SecretStoreError
 from servicetitan_pipeline.db.engine import DatabaseConfigError, session_scope
 from servicetitan_pipeline.db.models import InvalidFieldValue, ServiceTitanCredential
@@ -20,6 +22,7 @@ USER_ERRORS = (
     InvalidFieldValue,
     SecretStoreError,
     DatabaseConfigError,
+    BulkFileError,
 )
 
 SECRET_ENV = {"client_secret": "SERVICETITAN_CLIENT_SECRET", "app_key": "SERVICETITAN_APP_KEY"}
@@ -48,6 +51,20 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     add.add_argument("--base-url", help="API base URL override (a sandbox); default: ServiceTitan's hosts")
     add.add_argument("--connection-id", help="use this existing Airflow connection for the secrets")
     add.set_defaults(handler=_add)
+
+    add_many = commands.add_parser(
+        "add-many",
+        help="onboard many tenants from a CSV or YAML file",
+        description=(
+            "Onboard one tenant per row of a CSV file (header: company, environment, tenant_id, client_id, "
+            "client_secret, app_key, optionally company_id, base_url) or per item of a YAML list with those keys. "
+            "Secrets come from the file and are never printed. A bad row is reported with its line and skipped; "
+            "the others are added, each in its own transaction. Exit status 1 when any row was skipped. Keep "
+            "the file out of version control and delete it afterwards."
+        ),
+    )
+    add_many.add_argument("--file", required=True, type=Path, help="CSV (.csv) or YAML (.yaml, .yml) file")
+    add_many.set_defaults(handler=_add_many)
 
     listing = commands.add_parser("list", help="list credentials (never their secrets)")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -105,6 +122,41 @@ def _read_secret(name: str, label: str) -> str | None:
     return value
 
 
+def _add_many(args: argparse.Namespace) -> int:
+    rows = read_bulk_file(args.file)
+    store = AirflowConnectionSecretStore()
+    added = 0
+    for row in rows:
+        problems = [row.problem] if row.problem else []
+        if row.new is not None:
+            try:
+                _onboard_one(row.new, store)
+                added += 1
+            except (management.CredentialInputError, InvalidFieldValue) as exc:
+                problems = getattr(exc, "problems", None) or [str(exc)]
+        for problem in problems:  # problems name fields, never their values: rows hold secrets
+            print(f"{args.file}: line {row.line}: {problem}: skipped", file=sys.stderr)
+    skipped = len(rows) - added
+    print(
+        f"onboarded {added} of {len(rows)} credential(s) from {args.file}" + (f"; {skipped} skipped" if skipped else "")
+    )
+    return 1 if skipped else 0
+
+
+def _onboard_one(new: management.NewCredential, store: AirflowConnectionSecretStore) -> ServiceTitanCredential:
+    """One credential in its own transaction; its secrets are not left behind if the commit fails."""
+    credential = None
+    try:
+        with session_scope() as session:
+            credential = management.onboard(session, new, store)
+    except Exception:
+        if credential is not None and not new.existing_conn_id:
+            # onboard() stored the secrets last, so only the commit failed: do not leave them behind.
+            store.delete(credential.airflow_conn_id)
+        raise
+    return credential
+
+
 def _add(args: argparse.Namespace) -> int:
     client_secret = app_key = None
     if not args.connection_id:
@@ -123,16 +175,7 @@ def _add(args: argparse.Namespace) -> int:
         base_url=args.base_url,
     )
     management.validate(new)  # refuse bad input before touching any database
-    store = AirflowConnectionSecretStore()
-    credential = None
-    try:
-        with session_scope() as session:
-            credential = management.onboard(session, new, store)
-    except Exception:
-        if credential is not None and not new.existing_conn_id:
-            # onboard() stored the secrets last, so only the commit failed: do not leave them behind.
-            store.delete(credential.airflow_conn_id)
-        raise
+    credential = _onboard_one(new, AirflowConnectionSecretStore())
     print(f"onboarded {credential.label}")
     print(f"  credential id: {credential.id}")
     print(f"  company id:    {credential.company_id}")

@@ -87,6 +87,8 @@ class ServiceTitanCredential(Base):
         sa.CheckConstraint("tenant_id > 0", name="tenant_id_positive"),
         sa.CheckConstraint("length(btrim(company_name)) > 0", name="company_name_not_blank"),
         sa.CheckConstraint("length(btrim(airflow_conn_id)) > 0", name="airflow_conn_id_not_blank"),
+        # Onboarding finds a company's id by name, case-insensitively (credentials/management.py).
+        sa.Index("ix_servicetitan_credentials_company_name_lower", sa.text("lower(company_name)")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +198,42 @@ def test_stored_control_characters_are_printed_escaped(capsys: pytest.CaptureFix
         assert "\x1b" not in text
         assert "\x07" not in text
         assert "\u202e" not in text
+
+
+def test_add_many_adds_the_good_rows_and_reports_the_bad_by_line(
+    capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "tenants.csv"
+    path.write_text(
+        "company,environment,tenant_id,client_id,client_secret,app_key\n"
+        f"Acme Plumbing,integration,2001,acme-client,{SECRET},{APP_KEY}\n"
+        f"Bright HVAC,staging,2002,bright-client,{SECRET},{APP_KEY}\n"
+        f"Crest Electric,integration,2003,crest-client,{SECRET},{APP_KEY}\n"
+        f"Acme again,integration,2001,acme-client,{SECRET},{APP_KEY}\n"
+    )
+    assert main(["credentials", "add-many", "--file", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert "onboarded 2 of 4 credential(s)" in out
+    assert f"{path}: line 3: unknown environment" in err
+    assert f"{path}: line 5: tenant 2001 in integration is already onboarded" in err
+    assert SECRET not in out + err
+    assert APP_KEY not in out + err
+    with Session(engine) as session:
+        tenants = session.scalars(sa.text("SELECT tenant_id FROM servicetitan_credentials ORDER BY tenant_id")).all()
+    assert tenants == [2001, 2003]
+
+
+def test_add_many_from_yaml_adds_every_row(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "tenants.yaml"
+    path.write_text(
+        "".join(
+            f"- {{company: Co {n}, environment: integration, tenant_id: {n}, client_id: c{n},"
+            f" client_secret: {SECRET}, app_key: {APP_KEY}}}\n"
+            for n in (3001, 3002, 3003)
+        )
+    )
+    assert main(["credentials", "add-many", "--file", str(path)]) == 0
+    assert "onboarded 3 of 3 credential(s)" in capsys.readouterr().out
+    assert main(["credentials", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(c["tenant_id"] for c in listed) == [3001, 3002, 3003]

@@ -118,3 +118,34 @@ def test_rest_api_shows_no_slack_webhook_url(airflow_api: TestClient, airflow_ap
     finally:
         with create_session() as session:
             session.query(Connection).filter(Connection.conn_id == conn_id).delete()
+
+
+@pytest.mark.usefixtures("airflow_connections")
+def test_saving_leaves_the_log_masker_alone_and_stores_the_secret_encrypted() -> None:
+    from airflow._shared.secrets_masker import _secrets_masker
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    from servicetitan_pipeline.credentials.secret_store import AirflowConnectionSecretStore
+
+    secrets = CredentialSecrets(
+        client_id="bulk-client", client_secret="bulk-client-secret-4242", app_key="bulk-app-key"
+    )
+    masker = _secrets_masker()
+    before = set(masker.patterns)
+    AirflowConnectionSecretStore().save(
+        "servicetitan_integration_4242",
+        description="ServiceTitan: Bulk",
+        secrets=secrets,
+        tenant_id=4242,
+        environment="integration",
+        base_url=None,
+    )
+    # Every secret registered made each later save recompile one pattern of all of them: onboarding n
+    # credentials in one process cost O(n) each.
+    assert masker.patterns == before
+    with create_session() as session:
+        stored = session.query(Connection).filter(Connection.conn_id == "servicetitan_integration_4242").one()
+        assert stored.is_encrypted
+        assert secrets.client_secret not in (stored._password or "")
+        assert stored.password == secrets.client_secret

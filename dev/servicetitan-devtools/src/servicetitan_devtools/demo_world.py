@@ -44,8 +44,9 @@ def demo_world(sandbox_port: int = 0, slack_port: int = DEFAULT_PORT) -> Iterato
     with SandboxServer(config, port=sandbox_port) as sandbox, _slack_receiver(slack_port) as slack:
         _point_slack_connection_at(slack)
         store = AirflowConnectionSecretStore()
-        world = DemoWorld(sandbox, slack, [tenant.tenant_id for tenant in config.tenants])
-        world.onboarding = [_onboard(store, tenant, sandbox.base_url) for tenant in config.tenants]
+        tenants = [tenant for tenant_id in config.tenant_ids() if (tenant := config.tenant(tenant_id))]
+        world = DemoWorld(sandbox, slack, [tenant.tenant_id for tenant in tenants])
+        world.onboarding = [_onboard(store, tenant, sandbox.base_url) for tenant in tenants]
         yield world
 
 

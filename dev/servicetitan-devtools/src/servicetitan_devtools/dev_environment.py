@@ -28,7 +28,7 @@ def _project_root() -> Path:
 
 
 PROJECT_ROOT = _project_root()
-PROFILES = ("local", "test", "bench", "celery", "browser")
+PROFILES = ("local", "test", "bench", "celery", "browser", "tenants")
 
 
 @dataclass(frozen=True)

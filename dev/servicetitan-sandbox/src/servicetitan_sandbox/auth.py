@@ -44,7 +44,8 @@ class TokenIssuer:
         self._grants: dict[str, Grant] = {}
 
     def issue(self, client_id: str, client_secret: str) -> IssuedToken | Refusal:
-        tenant = next((t for t in self._config.tenants if same_secret(t.client_id, client_id)), None)
+        # Found by client id (a login, not a secret) in a dict; the secret is compared in constant time.
+        tenant = self._config.tenant_for_client(client_id)
         if tenant is None or not same_secret(tenant.client_secret.get_secret_value(), client_secret):
             return Refusal.INVALID_CLIENT
         if tenant.faults.invalid_credentials:

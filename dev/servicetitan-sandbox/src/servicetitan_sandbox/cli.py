@@ -55,4 +55,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _announce(base_url: str, config: SandboxConfig) -> None:
     # Tenant ids only: client ids, secrets and app keys stay in the config file.
     print(f"ServiceTitan sandbox at {base_url}  (token: {base_url}/connect/token; Ctrl-C stops)")
-    print(f"tenants: {', '.join(str(tenant.tenant_id) for tenant in config.tenants)}", flush=True)
+    listed = ", ".join(str(tenant.tenant_id) for tenant in config.tenants)
+    generated = config.generated_tenants
+    if generated is not None:
+        first, last = generated.ids[0], generated.ids[-1]
+        listed = ", ".join(part for part in (listed, f"{generated.count} generated ({first}..{last})") if part)
+    print(f"tenants: {listed}", flush=True)

@@ -6,12 +6,22 @@ Loaded from YAML (``servicetitan sandbox --config FILE``) or built in code by te
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from servicetitan_sandbox.hostile_records import HostileKind, MalformedPage
 from servicetitan_sandbox.quality_faults import QUALITY_KIND_NAMES, QualityKind
@@ -26,6 +36,8 @@ DEFAULT_EXPORT_PAGE_SIZE = 500
 # Fixed, so that the same seed gives the same data on every machine and every day.
 DEFAULT_HISTORY_END = datetime(2026, 11, 1, tzinfo=UTC)
 DEFAULT_HISTORY_DAYS = 730
+# In the patterns of generated tenants, replaced by each tenant's id.
+TENANT_ID_PLACEHOLDER = "{tenant_id}"
 
 
 class ConfigError(Exception):
@@ -129,25 +141,151 @@ class TenantConfig(_Strict):
         return self.tenant_id if self.seed is None else self.seed
 
 
+class GeneratedTenants(_Strict):
+    """Many alike tenants declared once (benchmarks): ids ``first_tenant_id`` onwards, credentials made
+    from each id by a pattern. Each tenant is built when it is first asked for, so a config of thousands
+    loads in milliseconds and holds no per-tenant object until a tenant is used."""
+
+    count: int = Field(gt=0, le=10_000_000)
+    first_tenant_id: int = Field(gt=0, lt=2**63)
+    client_id: str = Field(
+        default=f"generated-{TENANT_ID_PLACEHOLDER}",
+        description=f"pattern; must hold {TENANT_ID_PLACEHOLDER} (client ids are unique)",
+    )
+    client_secret: SecretStr = Field(
+        default=SecretStr(f"generated-secret-{TENANT_ID_PLACEHOLDER}"), description="pattern"
+    )
+    app_key: SecretStr = Field(default=SecretStr("generated-app-key"), description="pattern")
+    customers: int = Field(default=100, ge=0)
+    invoices: int = Field(default=100, ge=0)
+    history_days: int = Field(default=DEFAULT_HISTORY_DAYS, gt=0)
+    history_end: datetime = Field(default=DEFAULT_HISTORY_END)
+    rate_limit_per_second: int | None = Field(default=None, gt=0, description="default: the top-level value")
+    faults: FaultProfile = Field(default_factory=lambda: FaultProfile())
+
+    @field_validator("client_id")
+    @classmethod
+    def _one_placeholder(cls, value: str) -> str:
+        # Exactly one, so that a client id maps back to its tenant id without any index (see tenant_id_of).
+        if value.count(TENANT_ID_PLACEHOLDER) != 1:
+            raise ValueError(f"must hold {TENANT_ID_PLACEHOLDER} exactly once, so that client ids are unique")
+        return value
+
+    @field_validator("client_secret", "app_key")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _fits(self) -> GeneratedTenants:
+        if self.first_tenant_id + self.count > 2**63:
+            raise ValueError("first_tenant_id + count must stay below 2**63")
+        # Checked once here rather than on each tenant when it is built.
+        self.tenant(self.first_tenant_id)
+        return self
+
+    @property
+    def ids(self) -> range:
+        return range(self.first_tenant_id, self.first_tenant_id + self.count)
+
+    def client_id_of(self, tenant_id: int) -> str:
+        return self.client_id.replace(TENANT_ID_PLACEHOLDER, str(tenant_id))
+
+    def tenant_id_of(self, client_id: str) -> int | None:
+        """The generated tenant whose client id this is, by parsing the pattern (no scan, no index)."""
+        prefix, _, suffix = self.client_id.partition(TENANT_ID_PLACEHOLDER)
+        if len(client_id) <= len(prefix) + len(suffix) or not client_id.startswith(prefix):
+            return None
+        if not client_id.endswith(suffix):
+            return None
+        digits = client_id[len(prefix) : len(client_id) - len(suffix)]
+        if not (digits.isascii() and digits.isdigit()) or str(int(digits)) != digits:
+            return None
+        tenant_id = int(digits)
+        return tenant_id if tenant_id in self.ids else None
+
+    def tenant(self, tenant_id: int) -> TenantConfig:
+        def fill(pattern: SecretStr) -> SecretStr:
+            return SecretStr(pattern.get_secret_value().replace(TENANT_ID_PLACEHOLDER, str(tenant_id)))
+
+        return TenantConfig(
+            tenant_id=tenant_id,
+            client_id=self.client_id_of(tenant_id),
+            client_secret=fill(self.client_secret),
+            app_key=fill(self.app_key),
+            customers=self.customers,
+            invoices=self.invoices,
+            history_days=self.history_days,
+            history_end=self.history_end,
+            rate_limit_per_second=self.rate_limit_per_second,
+            faults=self.faults,
+        )
+
+
 class SandboxConfig(_Strict):
     token_lifetime_seconds: int = Field(default=DEFAULT_TOKEN_LIFETIME_SECONDS, gt=0)
     rate_limit_per_second: int = Field(default=DEFAULT_RATE_LIMIT_PER_SECOND, gt=0)
     export_page_size: int = Field(default=DEFAULT_EXPORT_PAGE_SIZE, gt=0, le=MAX_PAGE_SIZE)
     # Benchmarks: rendered export pages kept in memory (see page_cache.py); 0 = off.
     page_cache_mb: int = Field(default=0, ge=0)
-    tenants: list[TenantConfig] = Field(min_length=1)
+    tenants: list[TenantConfig] = Field(default_factory=list, description="listed one by one")
+    generated_tenants: GeneratedTenants | None = Field(default=None, description="and/or generated")
+    # Lookups by tenant id and by client id: each request finds its tenant without a scan.
+    _by_id: dict[int, TenantConfig] = PrivateAttr(default_factory=dict)
+    _by_client: dict[str, TenantConfig] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_tenants_and_clients(self) -> SandboxConfig:
+        if not self.tenants and self.generated_tenants is None:
+            raise ValueError("give at least one tenant: a 'tenants' list, 'generated_tenants', or both")
         for attribute in ("tenant_id", "client_id"):
-            values = [getattr(tenant, attribute) for tenant in self.tenants]
-            duplicates = sorted({str(v) for v in values if values.count(v) > 1})
+            counts: dict[Any, int] = {}
+            for tenant in self.tenants:
+                value = getattr(tenant, attribute)
+                counts[value] = counts.get(value, 0) + 1
+            duplicates = sorted(str(v) for v, n in counts.items() if n > 1)
             if duplicates:
                 raise ValueError(f"{attribute} must be unique across tenants; repeated: {', '.join(duplicates)}")
+        generated = self.generated_tenants
+        if generated is not None:
+            clashes = sorted(
+                str(t.tenant_id)
+                for t in self.tenants
+                if t.tenant_id in generated.ids or generated.tenant_id_of(t.client_id) is not None
+            )
+            if clashes:
+                raise ValueError(
+                    f"tenants {', '.join(clashes)} clash with generated_tenants (same tenant id or client id)"
+                )
+        self._by_id = {tenant.tenant_id: tenant for tenant in self.tenants}
+        self._by_client = {tenant.client_id: tenant for tenant in self.tenants}
         return self
 
+    @property
+    def tenant_count(self) -> int:
+        return len(self.tenants) + (self.generated_tenants.count if self.generated_tenants else 0)
+
+    def tenant_ids(self) -> Iterator[int]:
+        """Every tenant's id: those listed, then the generated ones."""
+        yield from self._by_id
+        if self.generated_tenants is not None:
+            yield from self.generated_tenants.ids
+
     def tenant(self, tenant_id: int) -> TenantConfig | None:
-        return next((tenant for tenant in self.tenants if tenant.tenant_id == tenant_id), None)
+        listed = self._by_id.get(tenant_id)
+        if listed is not None:
+            return listed
+        generated = self.generated_tenants
+        return generated.tenant(tenant_id) if generated is not None and tenant_id in generated.ids else None
+
+    def tenant_for_client(self, client_id: str) -> TenantConfig | None:
+        listed = self._by_client.get(client_id)
+        if listed is not None or self.generated_tenants is None:
+            return listed
+        tenant_id = self.generated_tenants.tenant_id_of(client_id)
+        return None if tenant_id is None else self.generated_tenants.tenant(tenant_id)
 
     def rate_limit_for(self, tenant: TenantConfig) -> int:
         return tenant.rate_limit_per_second or self.rate_limit_per_second
@@ -170,7 +308,9 @@ def default_config() -> SandboxConfig:
 def parse_config(raw: Any, source: str = "sandbox config") -> SandboxConfig:
     """Validate an already-parsed mapping; problems are reported as ``<source>: <field path>: <why>``."""
     if not isinstance(raw, dict):
-        raise ConfigError([f"{source}: expected a mapping with a 'tenants' list, got {type(raw).__name__}"])
+        raise ConfigError(
+            [f"{source}: expected a mapping with a 'tenants' list or 'generated_tenants', got {type(raw).__name__}"]
+        )
     try:
         return SandboxConfig.model_validate(raw)
     except ValidationError as exc:
