@@ -800,6 +800,16 @@ def main(argv: list[str] | None = None) -> int:
         run_timeout=args.run_timeout,
         results_file=args.results_file,
     )
+    return run_and_save(lambda say: run(options, say), options.results_file, passed=lambda result: result["passed"])
+
+
+def run_and_save(
+    run: Callable[[Callable[[str], None]], dict[str, Any]],
+    results_file: Path,
+    passed: Callable[[dict[str, Any]], bool] = lambda _: True,
+) -> int:
+    """The ending of a benchmark that runs real Airflow: progress to stdout, the result to ``results_file``,
+    and an exit status (1: a stack error or a failed check; 130: interrupted)."""
 
     def say(line: str) -> None:
         print(line, flush=True)
@@ -807,17 +817,17 @@ def main(argv: list[str] | None = None) -> int:
     # `kill` stops it as cleanly as Ctrl-C does: the finally blocks stop what it started.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        result = run(options, say)
+        result = run(say)
     except ScaleOutError as error:
         say(f"\nerror: {error}")
         return 1
     except KeyboardInterrupt:
         say("\ninterrupted")
         return 130
-    options.results_file.parent.mkdir(parents=True, exist_ok=True)
-    options.results_file.write_text(json.dumps(result, indent=2, default=str))
-    say(f"-> {options.results_file}")
-    return 0 if result["passed"] else 1
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(json.dumps(result, indent=2, default=str))
+    say(f"-> {results_file}")
+    return 0 if passed(result) else 1
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import sys
 import threading
 import time
@@ -47,6 +46,7 @@ from benchmarks.celery_scale_out import (
     free_port,
     prepare_profile,
     query_metadata,
+    run_and_save,
     start_airflow,
     trigger,
     wait_for_run,
@@ -433,24 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         run_timeout=args.run_timeout,
         results_file=args.results_file,
     )
-
-    def say(line: str) -> None:
-        print(line, flush=True)
-
-    # `kill` stops it as cleanly as Ctrl-C does: the finally blocks stop what it started.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        result = run(options=options, say=say)
-    except ScaleOutError as error:
-        say(f"\nerror: {error}")
-        return 1
-    except KeyboardInterrupt:
-        say("\ninterrupted")
-        return 130
-    options.results_file.parent.mkdir(parents=True, exist_ok=True)
-    options.results_file.write_text(json.dumps(result, indent=2, default=str))
-    say(f"-> {options.results_file}")
-    return 0
+    return run_and_save(lambda say: run(options=options, say=say), options.results_file)
 
 
 if __name__ == "__main__":
