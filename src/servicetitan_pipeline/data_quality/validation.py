@@ -1,16 +1,22 @@
 """Run a suite on a chunk of rows with Great Expectations Core, and keep its verdict in the data docs.
 
 One ``GreatExpectationsProject`` per process: importing GX and opening its file project cost seconds,
-validating a 100k-row chunk well under one. Record-level outcomes (which rows failed which
-expectation) come from GX's COMPLETE result format; the copy kept for the data docs drops the full
-row lists, so a stored result stays small whatever the size of the sync.
+validating a 100k-row chunk well under one. A chunk may hold the rows of many syncs (column
+``sync_log_id``): one suite run then judges all of them, and its record-level outcomes (which rows
+failed which expectation, from GX's COMPLETE result format) are split back into one verdict per sync.
+So that this split is exact, uniqueness is checked per sync (``expect_column_values_to_be_unique`` on a
+column runs as ``expect_compound_columns_to_be_unique`` on ``sync_log_id`` and that column), and a suite
+with an expectation that is not judged row by row (a column's mean, say) validates one sync at a time.
+The copy kept for the data docs drops the full row lists, so a stored result stays small.
 """
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +41,7 @@ BATCH_DEFINITION = "whole_sync"
 SAMPLE_IDS = 10
 # Full row lists are needed to score records, not to read the docs.
 _ROW_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+SYNC_COLUMN = "sync_log_id"
 
 
 @dataclass
@@ -90,6 +97,8 @@ class GreatExpectationsProject:
         # tqdm bars are noise in a task log; the runner logs records and rate itself.
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._suites: dict[str, Any] = {}
+        self._written: dict[str, dict[Any, dict[str, Any]]] = {}
+        self._row_level: dict[str, bool] = {}
         self._batch_definitions: dict[str, Any] = {}
         self._suites_in_docs: set[str] = set()
 
@@ -106,21 +115,37 @@ class GreatExpectationsProject:
     def suite(self, name: str) -> Any:
         if name not in self._suites:
             import great_expectations as gx
+            from great_expectations.expectations.expectation import (
+                ColumnMapExpectation,
+                ColumnPairMapExpectation,
+                MulticolumnMapExpectation,
+            )
 
             definition = load_suite_definition(name)
+            written = definition["expectations"]
             try:
-                suite = gx.ExpectationSuite(**definition)
+                suite = gx.ExpectationSuite(**{**definition, "expectations": [_per_sync(e) for e in written]})
             except Exception as exc:  # GX raises pydantic and its own errors alike
                 raise SuiteFileError(f"expectations/{name}.json: Great Expectations refused it: {exc}") from None
             # GX logs and skips an expectation it cannot read; a suite must never lose one silently.
-            if len(suite.expectations) != len(definition["expectations"]):
+            if len(suite.expectations) != len(written):
                 raise SuiteFileError(
                     f"expectations/{name}.json: Great Expectations could read only {len(suite.expectations)} of its "
-                    f"{len(definition['expectations'])} expectations; check each one's type and kwargs"
+                    f"{len(written)} expectations; check each one's type and kwargs"
                 )
             with self._locked():
                 self._suites[name] = self._context.suites.add_or_update(suite)
+            # Outcomes are reported as written in the file, whatever ran.
+            ran = self._suites[name].expectations
+            self._written[name] = {expectation.id: original for expectation, original in zip(ran, written, strict=True)}
+            row_level = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+            self._row_level[name] = all(isinstance(e, row_level) for e in self._suites[name].expectations)
         return self._suites[name]
+
+    def judges_rows(self, name: str) -> bool:
+        """Whether every expectation of the suite judges row by row, so that syncs can share a suite run."""
+        self.suite(name)
+        return self._row_level[name]
 
     def batch_definition(self, data_type: str) -> Any:
         if data_type not in self._batch_definitions:
@@ -148,41 +173,54 @@ class GreatExpectationsProject:
         run_name: str,
         run_time: datetime,
         build_docs: bool = True,
-    ) -> ChunkVerdict:
-        """Validate one chunk; store its (slimmed) result and render its data-docs page."""
+    ) -> dict[Any, ChunkVerdict]:
+        """Validate one chunk of the rows of one or more syncs; store its (slimmed) result and render its
+        data-docs page. Returns one verdict per sync (by its ``sync_log_id``), in the chunk's order."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.validator.v1_validator import Validator
 
         suite = self.suite(batch.suite_name)
+        written = self._written[batch.suite_name]
         validator = Validator(
             batch_definition=self.batch_definition(batch.data_type),
             batch_parameters={"dataframe": frame},
             result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
         result = validator.validate_expectation_suite(suite)
-        invalid_positions: set[Any] = set()
-        outcomes = []
+        sync_of = frame[SYNC_COLUMN]
+        syncs = list(dict.fromkeys(sync_of))
+        rows = sync_of.value_counts().to_dict()
+        invalid: dict[Any, set[Any]] = {sync: set() for sync in syncs}
+        outcomes: dict[Any, list[ExpectationOutcome]] = {sync: [] for sync in syncs}
         for expectation_result in result.results:
             config = expectation_result.expectation_config
             assert config is not None  # GX sets it on every result of a suite run
+            original = written[config.id]
+            kwargs = original["kwargs"]
             details = expectation_result.result or {}
-            unexpected_index = details.get("unexpected_index_list") or []
-            invalid_positions.update(unexpected_index)
-            kwargs = config.kwargs
-            outcomes.append(
-                ExpectationOutcome(
-                    expectation=config.type,
-                    column=kwargs.get("column") or f"{kwargs.get('column_A')}, {kwargs.get('column_B')}",
-                    description=config.description or config.type,
-                    success=bool(expectation_result.success),
-                    element_count=int(details.get("element_count") or len(frame)),
-                    unexpected_count=int(details.get("unexpected_count") or 0),
-                    sample_ids=[_plain(frame.at[index, "id"]) for index in list(unexpected_index)[:SAMPLE_IDS]],
+            by_sync: dict[Any, list[Any]] = defaultdict(list)
+            for index in details.get("unexpected_index_list") or []:
+                by_sync[sync_of.at[index]].append(index)
+            for sync in syncs:
+                hits = by_sync.get(sync, [])
+                invalid[sync].update(hits)
+                outcomes[sync].append(
+                    ExpectationOutcome(
+                        expectation=original["type"],
+                        column=kwargs.get("column") or f"{kwargs.get('column_A')}, {kwargs.get('column_B')}",
+                        description=original["description"],
+                        # Alone in its chunk, a sync has GX's own verdict (aggregates and `mostly` included).
+                        success=bool(expectation_result.success)
+                        if len(syncs) == 1
+                        else _met(original, len(hits), frame, sync_of == sync),
+                        element_count=int(rows[sync]),
+                        unexpected_count=len(hits),
+                        sample_ids=[_plain(frame.at[index, "id"]) for index in hits[:SAMPLE_IDS]],
+                    )
                 )
-            )
             for key in _ROW_LISTS:
                 details.pop(key, None)
-        filled = {name: int(frame[name].notna().sum()) for name in batch.completeness_fields}
+        filled = frame.groupby(SYNC_COLUMN, sort=False)[list(batch.completeness_fields)].count()
         page = None
         if build_docs:
             run_id = RunIdentifier(run_name=run_name, run_time=run_time)
@@ -190,13 +228,16 @@ class GreatExpectationsProject:
             meta["run_id"] = run_id
             meta["validation_time"] = run_time
             page = self._store_and_render(result, suite, run_id, validator.active_batch_id or batch.data_type)
-        return ChunkVerdict(
-            rows=len(frame),
-            invalid_rows=len(invalid_positions),
-            outcomes=outcomes,
-            filled=filled,
-            data_docs_page=page,
-        )
+        return {
+            sync: ChunkVerdict(
+                rows=int(rows[sync]),
+                invalid_rows=len(invalid[sync]),
+                outcomes=outcomes[sync],
+                filled={name: int(filled.at[sync, name]) for name in batch.completeness_fields},
+                data_docs_page=page,
+            )
+            for sync in syncs
+        }
 
     def prune(self, older_than_days: int) -> int:
         """Delete stored validation results and their pages older than ``older_than_days``; the next
@@ -245,6 +286,34 @@ class GreatExpectationsProject:
             localize_data_docs(site, rewritten)
             self._suites_in_docs.add(suite.name)
         return page
+
+
+def _per_sync(expectation: dict[str, Any]) -> dict[str, Any]:
+    # Rows of many syncs share a chunk: an id is unique within its sync, not across tenants.
+    if expectation["type"] != "expect_column_values_to_be_unique":
+        return expectation
+    kwargs = copy.deepcopy(expectation["kwargs"])
+    column = kwargs.pop("column")
+    return {
+        **expectation,
+        "type": "expect_compound_columns_to_be_unique",
+        # As the single-column expectation: a missing value is never a duplicate.
+        "kwargs": {**kwargs, "column_list": [SYNC_COLUMN, column], "ignore_row_if": "any_value_is_missing"},
+    }
+
+
+def _met(expectation: dict[str, Any], unexpected: int, frame: pd.DataFrame, of_sync: pd.Series[bool]) -> bool:
+    """A row-level expectation's verdict on one sync of a shared chunk: no unexpected row, or no more than
+    ``mostly`` allows of the sync's rows GX judges (those where the column has a value, but for not-null)."""
+    if not unexpected:
+        return True
+    mostly = expectation["kwargs"].get("mostly")
+    if mostly is None:
+        return False
+    column = expectation["kwargs"].get("column")
+    counts_missing = expectation["type"] == "expect_column_values_to_not_be_null" or column not in frame
+    judged = int(of_sync.sum()) if counts_missing else int(frame.loc[of_sync, column].notna().sum())
+    return judged > 0 and unexpected / judged <= 1 - float(mostly)
 
 
 def _relative_page(site: Path, url: str | None) -> str | None:

@@ -309,15 +309,15 @@ def test_an_overlapping_run_keeps_the_first_runs_full_result(
     first has validated the sync and released it, as with two DAG runs 20 s apart."""
     from servicetitan_pipeline.data_quality import runner
 
-    real_lock = runner._try_lock
+    real_claim = runner._claim
     first: list[Any] = []
 
-    def lock_after_the_other_run(conn: Any, sync_log_id: uuid.UUID) -> bool:
-        monkeypatch.setattr(runner, "_try_lock", real_lock)
+    def claim_after_the_other_run(conn: Any, batch: Any, rows: Any) -> Any:
+        monkeypatch.setattr(runner, "_claim", real_claim)
         first.extend(validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project))
-        return real_lock(conn, sync_log_id)
+        return real_claim(conn, batch, rows)
 
-    monkeypatch.setattr(runner, "_try_lock", lock_after_the_other_run)
+    monkeypatch.setattr(runner, "_claim", claim_after_the_other_run)
     with caplog.at_level("INFO", logger="servicetitan_pipeline.data_quality"):
         second = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
     assert [report.total_records for report in first] == [21]
@@ -368,3 +368,96 @@ def test_a_validation_of_no_records_has_nothing_to_score(
     assert (row.total_records, row.valid_records, row.score) == (0, 0, None)
     # No data point rather than a perfect one.
     assert "servicetitan.data_quality.score" not in {name for _kind, name, _value, _tags in metrics.sent}
+
+
+def _tenant_with_faults(session: Session, company: str, faults: bool) -> uuid.UUID:
+    """Invoices 1..6 of one tenant (the same ids in every tenant), loaded by one sync; with faults, invoice 3
+    arrives twice and invoice 5 has an unknown status."""
+    credential = make_credential(company_name=company)
+    sync_log = make_sync_log(credential, data_type="invoices", status="completed")
+    session.add_all([credential, sync_log])
+    session.flush()
+    _customer(session, credential.id, 1)
+    for invoice_id in range(1, 7):
+        status = "Archived" if faults and invoice_id == 5 else "Posted"
+        _invoice(session, credential.id, invoice_id, customer_id=1, syncStatus=status)
+    _ledger(session, sync_log.id, "invoices", [*range(1, 7), *([3] if faults else [])])
+    return sync_log.id
+
+
+def _comparable(report: Any) -> dict[str, Any]:
+    row = report.as_row()
+    del row["validation_seconds"], row["data_docs_page"]
+    row["expectation_results"] = row["expectation_results"].obj
+    row["field_completeness"] = row["field_completeness"].obj
+    return row
+
+
+def test_syncs_sharing_a_suite_run_get_the_verdicts_they_get_alone(
+    session: Session, clean_db: Engine, gx_project: GreatExpectationsProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three tenants with the same invoice ids, one with a duplicate and a bad status: validated in one suite
+    run, each gets exactly the report it gets when validated alone (ids repeat across tenants, not within)."""
+    syncs = [_tenant_with_faults(session, name, faults=name == "Faulty") for name in ("Clean A", "Faulty", "Clean B")]
+    session.commit()
+    runs: list[int] = []
+    real_validate = gx_project.validate
+
+    def counted(batch: Any, frame: Any, **kwargs: Any) -> Any:
+        runs.append(len(frame))
+        return real_validate(batch, frame, **kwargs)
+
+    monkeypatch.setattr(gx_project, "validate", counted)
+    together = validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    assert runs == [19]  # one suite run for the three syncs' 6 + 7 + 6 rows
+    by_sync = {report.sync_log_id: report for report in together}
+    assert [(by_sync[s].total_records, by_sync[s].invalid_records) for s in syncs] == [(6, 0), (7, 3), (6, 0)]
+    faulty = by_sync[syncs[1]]
+    assert {o.description: (o.unexpected_count, o.sample_ids) for o in faulty.failing()} == {
+        "No invoice id arrives twice in one sync of a tenant": (2, [3, 3]),
+        "Accounting sync status is Pending, Posted or Exported": (1, [5]),
+    }
+    # The same syncs again, one suite run each.
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("DELETE FROM servicetitan_data_quality_results"))
+    session.execute(sa.text("SELECT 1"))
+    for sync_log_id in syncs:
+        count = 7 if sync_log_id == syncs[1] else 6
+        ids = [*range(1, 7), *([3] if count == 7 else [])]
+        _ledger(session, sync_log_id, "invoices", ids)
+    session.commit()
+    runs.clear()
+    alone = validate_pending_syncs(
+        engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project, max_syncs_per_group=1
+    )
+    assert sorted(runs) == [6, 6, 7]
+    assert {r.sync_log_id: _comparable(r) for r in alone} == {s: _comparable(r) for s, r in by_sync.items()}
+
+
+def test_a_suite_with_an_aggregate_expectation_validates_one_sync_at_a_time(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column's mean is judged over the whole chunk: shared by several syncs, it would judge none of them.
+    from servicetitan_pipeline.data_quality import validation
+
+    def suite_with_a_mean(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "expectations": [
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}, "description": "id"},
+                {
+                    "type": "expect_column_mean_to_be_between",
+                    "kwargs": {"column": "total", "min_value": 0, "max_value": 1000},
+                    "description": "mean total",
+                },
+            ],
+        }
+
+    monkeypatch.setattr(validation, "load_suite_definition", suite_with_a_mean)
+    project = GreatExpectationsProject(tmp_path)
+    assert project.judges_rows("servicetitan_invoices") is False
+
+
+def test_the_projects_suites_judge_rows(gx_project: GreatExpectationsProject) -> None:
+    assert gx_project.judges_rows("servicetitan_customers")
+    assert gx_project.judges_rows("servicetitan_invoices")
