@@ -18,14 +18,15 @@ def get_airflow_connection(conn_id: str) -> Any:
     try:
         return BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
-        if _running_in_task():
+        if running_in_task():
             raise
     from airflow.models.connection import Connection
 
     return Connection.get_connection_from_secrets(conn_id)
 
 
-def _running_in_task() -> bool:
+def running_in_task() -> bool:
+    """Whether this process runs a task under the Task SDK's supervisor."""
     try:
         from airflow.sdk.execution_time import task_runner
     except ImportError:  # pragma: no cover - the SDK always ships it

@@ -212,7 +212,7 @@ class GreatExpectationsProject:
                         # Alone in its chunk, a sync has GX's own verdict (aggregates and `mostly` included).
                         success=bool(expectation_result.success)
                         if len(syncs) == 1
-                        else _met(original, len(hits), frame, sync_of == sync),
+                        else not hits or _met(original, len(hits), frame[sync_of == sync]),
                         element_count=int(rows[sync]),
                         unexpected_count=len(hits),
                         sample_ids=[_plain(frame.at[index, "id"]) for index in hits[:SAMPLE_IDS]],
@@ -302,17 +302,15 @@ def _per_sync(expectation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _met(expectation: dict[str, Any], unexpected: int, frame: pd.DataFrame, of_sync: pd.Series[bool]) -> bool:
-    """A row-level expectation's verdict on one sync of a shared chunk: no unexpected row, or no more than
-    ``mostly`` allows of the sync's rows GX judges (those where the column has a value, but for not-null)."""
-    if not unexpected:
-        return True
+def _met(expectation: dict[str, Any], unexpected: int, rows: pd.DataFrame) -> bool:
+    """A row-level expectation's verdict on one sync's ``rows`` of a shared chunk, some unexpected: no more
+    than ``mostly`` allows of the rows GX judges (those where the column has a value, but for not-null)."""
     mostly = expectation["kwargs"].get("mostly")
     if mostly is None:
         return False
     column = expectation["kwargs"].get("column")
-    counts_missing = expectation["type"] == "expect_column_values_to_not_be_null" or column not in frame
-    judged = int(of_sync.sum()) if counts_missing else int(frame.loc[of_sync, column].notna().sum())
+    counts_missing = expectation["type"] == "expect_column_values_to_not_be_null" or column not in rows
+    judged = len(rows) if counts_missing else int(rows[column].notna().sum())
     return judged > 0 and unexpected / judged <= 1 - float(mostly)
 
 

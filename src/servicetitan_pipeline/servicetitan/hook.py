@@ -3,13 +3,14 @@ secrets read only from the Airflow connection (and registered with Airflow's log
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
-from functools import cached_property
-from typing import Any
+from typing import Any, Self, TypeVar, overload
 
 from airflow.sdk import BaseHook
 
-from servicetitan_pipeline.airflow_connections import get_airflow_connection
+from servicetitan_pipeline.airflow_connections import get_airflow_connection, running_in_task
 from servicetitan_pipeline.credentials.secret_store import APP_KEY_FIELD, LEGACY_APP_KEY_FIELD
 from servicetitan_pipeline.servicetitan.client import (
     CallReport,
@@ -21,9 +22,31 @@ from servicetitan_pipeline.servicetitan.client import (
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
 from servicetitan_pipeline.servicetitan.hosts import Environment
 
+_T = TypeVar("_T")
+
 
 class ConnectionConfigError(ValueError):
     """The Airflow connection lacks something the client needs; the message says what to fill in."""
+
+
+class cached_property(functools.cached_property[_T]):  # noqa: N801 - named as functools names it
+    """``functools.cached_property`` without Python 3.11's lock, which is one per property shared by every
+    instance: the threads of a batch building their tenants' hooks waited for each other's connection reads
+    (Python 3.12 dropped the lock). Two threads never share a hook, so nothing is computed twice."""
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> _T | Self:
+        if instance is None:
+            return self
+        cache, name = instance.__dict__, str(self.attrname)
+        if name not in cache:
+            cache[name] = self.func(instance)
+        return cache[name]  # type: ignore[no-any-return]
 
 
 class ServiceTitanHook(BaseHook):
@@ -68,7 +91,12 @@ def credentials_from_connection(conn: Any) -> Credentials:
     """Read a ``servicetitan`` connection: login = client id, password = client secret, extras =
     tenant_id, environment, app_api_key (``app_key`` in connections stored before) and an optional
     base_url (the sandbox)."""
-    extra = conn.extra_dejson or {}
+    # Parsed here, not with `extra_dejson`: reading the connection masked it already, and in a task each mask
+    # is a round trip to the task's supervisor.
+    try:
+        extra = json.loads(conn.extra) if conn.extra else {}
+    except ValueError:
+        raise ConnectionConfigError(f"Airflow connection {conn.conn_id!r}: Extra is not valid JSON") from None
 
     def field(name: str) -> Any:
         value = extra.get(name, extra.get(f"extra__servicetitan__{name}"))
@@ -90,7 +118,12 @@ def credentials_from_connection(conn: Any) -> Credentials:
         problems.append("Client Secret (password)")
     if problems:
         raise ConnectionConfigError(f"Airflow connection {conn.conn_id!r} needs: {', '.join(problems)}")
-    _mask(conn.password, app_key)
+    if not running_in_task():
+        _mask(conn.password, app_key)
+    elif not field(APP_KEY_FIELD):
+        # In a task, the SDK masked the password and the app key's field (a sensitive name) on reading the
+        # connection; not the legacy field's value.
+        _mask(app_key)
     return Credentials(
         tenant_id=int(tenant),
         environment=environment,

@@ -133,3 +133,29 @@ def test_every_tenant_shares_the_process_http_client(monkeypatch: pytest.MonkeyP
     # A tenant's client closing leaves the shared one open for the others.
     one.close()
     assert not two._http.is_closed
+
+
+def test_hooks_of_different_tenants_are_built_at_the_same_time() -> None:
+    """A batch's threads each build their tenant's hook; one reading its connection must not hold up the others
+    (Python 3.11's functools.cached_property locks the property for every instance at once)."""
+    import threading
+
+    from servicetitan_pipeline.servicetitan.hook import cached_property
+
+    both_inside = threading.Barrier(2, timeout=10)
+
+    class Slow:
+        @cached_property
+        def value(self) -> int:
+            both_inside.wait()  # with a lock shared by instances, the second never gets here: BrokenBarrierError
+            return id(self)
+
+    first, second = Slow(), Slow()
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda o=o: results.append(o.value)) for o in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == sorted([id(first), id(second)])
+    assert first.value == id(first)  # cached: the barrier is not waited on again
