@@ -91,8 +91,8 @@ def sync(batch: dict[str, Any]) -> None:
     settings = BatchSettings.from_variables()
     engine = get_engine()
     workers = max(1, min(settings.workers, len(targets)))
-    # Two connections per tenant syncing (its locks, its loads), reused by the next tenant.
-    with ConnectionPool(psycopg_conninfo(engine), max_size=2 * workers) as connections:
+    # One connection per tenant syncing (its locks and loads), reused by the next tenant.
+    with ConnectionPool(psycopg_conninfo(engine), max_size=workers) as connections:
         report = run_batch(
             targets,
             lambda target: run_sync(target, engine=engine, connections=connections),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.db.connection_pool import Connections, DirectConnections
@@ -74,8 +75,8 @@ def run_sync(
     closed_by: str = "servicetitan_sync",
     connections: Connections | None = None,
 ) -> SyncOutcome:
-    """``connections``: where the lock and load connections come from; a pool when many tenants sync in one
-    process, else one new connection each."""
+    """``connections``: where the tenant's connection (its locks and loads) comes from; a pool when many tenants
+    sync in one process, else a new one."""
     engine = engine or get_engine()
     credential_id = uuid.UUID(target.credential_id)
     data_type = DataType(target.data_type)
@@ -92,8 +93,9 @@ def run_sync(
     )
     writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
     connections = connections or DirectConnections(psycopg_conninfo(engine))
-    with connections.connection(autocommit=True) as lock_connection:
-        locks = SyncLocks(lock_connection)
+    # One connection per tenant: its session holds the locks, and each page loads in a transaction of its own.
+    with connections.connection(autocommit=True) as connection:
+        locks = SyncLocks(connection)
         busy = locks.try_acquire(credential_id, data_type.resources)
         if busy:
             message = (
@@ -112,7 +114,7 @@ def run_sync(
             raise OverlappingSyncError(message)
         try:
             closed = close_abandoned(
-                lock_connection,
+                connection,
                 credential_id,
                 data_type.overlapping,
                 what_happened="the worker running this sync stopped before finishing",
@@ -131,7 +133,7 @@ def run_sync(
                 )
             writer.start()
             metrics.sync_started()
-            outcome = _sync(target, credential, engine, connections, make_client, metrics, writer)
+            outcome = _sync(target, credential, engine, connection, make_client, metrics, writer)
             outcome.abandoned_rows_closed = len(closed)
             return outcome
         finally:
@@ -142,7 +144,7 @@ def _sync(
     target: SyncTarget,
     credential: ServiceTitanCredential,
     engine: Engine,
-    connections: Connections,
+    connection: psycopg.Connection[Any],
     make_client: ClientFactory,
     metrics: SyncMetrics,
     writer: SyncLogWriter,
@@ -156,12 +158,11 @@ def _sync(
     )
     try:
         client = make_client(credential, metrics.api_call)
-        with connections.connection(autocommit=False) as load_connection:
-            assert writer.log_id is not None  # started above
-            loader = PageLoader(load_connection, credential.id, writer.log_id)
-            for resource in DataType(target.data_type).resources:
-                current = resource
-                _sync_resource(TABLES[resource], target, client, loader, outcome)
+        assert writer.log_id is not None  # started above
+        loader = PageLoader(connection, credential.id, writer.log_id)
+        for resource in DataType(target.data_type).resources:
+            current = resource
+            _sync_resource(TABLES[resource], target, client, loader, outcome)
         current = None
     except Exception as exc:
         outcome.status = SyncStatus.FAILED
