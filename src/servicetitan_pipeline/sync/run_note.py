@@ -34,7 +34,7 @@ def describe_run(conf: dict[str, Any] | None) -> str:
     return " · ".join(parts)[:_NOTE_LIMIT]
 
 
-@hookimpl
+@hookimpl  # type: ignore[untyped-decorator]
 def on_dag_run_running(dag_run: Any, msg: str) -> None:
     """Name a manual servicetitan_sync run after its credential and data type, unless it has a note."""
     try:
