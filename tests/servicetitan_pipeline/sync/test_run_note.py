@@ -14,7 +14,10 @@ from servicetitan_pipeline.sync.run_note import describe_run
             {"credential": "Acme Plumbing (integration, tenant 1001)", "data_type": "invoices"},
             "Acme Plumbing (integration, tenant 1001) · invoices",
         ),
-        ({"credential": "all", "data_type": "both", "full_refresh": True}, "all credentials · customers and invoices · full refresh"),
+        (
+            {"credential": "all", "data_type": "both", "full_refresh": True},
+            "all credentials · customers and invoices · full refresh",
+        ),
         ({}, "all credentials · customers and invoices"),
         (None, "all credentials · customers and invoices"),
     ],

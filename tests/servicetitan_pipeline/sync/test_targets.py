@@ -67,7 +67,7 @@ def test_by_id(session: Session, credentials: dict[str, object]) -> None:
         ("Nobody Inc", "both", r"^No credential 'Nobody Inc': no similar name. Trigger again with 'all' or one of"),
         ("Brigt HVAC", "both", r"^No credential 'Brigt HVAC': did you mean Bright HVAC \(production, tenant 13\)\?"),
         ("Acme Plumbing", "both", r"matches 2 credentials .*: name one by environment:tenant_id"),
-        ("Old Co", "both", r"Old Co \(integration, tenant 14\) is disabled: .*`servicetitan credentials enable integration:14`"),
+        ("Old Co", "both", r"Old Co \(integration, tenant 14\) is disabled: .*credentials enable integration:14"),
         ("all", "jobs", r"data_type 'jobs' is not one of: invoices, customers, both"),
     ],
 )
@@ -100,7 +100,7 @@ def test_bad_params_fail_the_task_without_retries() -> None:
 
     from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
 
-    with pytest.raises(AirflowFailException, match="^No credential 'nobody'"):
+    with pytest.raises(AirflowFailException, match=r"^No credential 'nobody'"):
         plan_task({"credential": "nobody"}, "manual")
 
 
