@@ -13,6 +13,8 @@ from airflow.sdk import dag, task
     schedule="0 */6 * * *",
     start_date=None,
     catchup=False,
+    # On as soon as deployed: a monitor that waits to be unpaused alerts nobody (docs/operations.md).
+    is_paused_upon_creation=False,
     max_active_runs=1,
     tags=["servicetitan", "monitoring"],
     doc_md=__doc__,

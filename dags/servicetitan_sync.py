@@ -8,6 +8,10 @@ batch's log names every tenant's outcome. Then the Great Expectations suites in 
 every finished sync loaded (also after failures: what a failed sync loaded is in the tables too), the data
 docs are rebuilt, and the `servicetitan_customers` / `servicetitan_invoices` Assets are updated when records
 of that type were loaded, for downstream DAGs scheduled on them.
+
+The run's state is its syncs' state: `plan` is a setup task and validation and the asset updates are its
+teardowns, which Airflow leaves out when it decides a run's state. A credential the form's list does not
+know is refused by `plan` before anything else runs.
 """
 
 from __future__ import annotations
@@ -17,15 +21,16 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, task
 
-# Only the Asset definitions at the top level (they import nothing else); the rest of the package is imported
-# inside the tasks: the DAG processor parses this file every 30 s.
+# Only the Asset definitions and the trigger form's list at the top level (they import nothing else of the
+# package); the rest is imported inside the tasks: the DAG processor parses this file every 30 s.
 from servicetitan_pipeline.assets import CUSTOMERS_ASSET, INVOICES_ASSET
+from servicetitan_pipeline.sync.trigger_form import credential_choices
 
 
 def _notify_slack_of_failure(context: dict[str, object]) -> None:
-    from servicetitan_pipeline.alerts.task_failure import notify_task_failure
+    from servicetitan_pipeline.sync.airflow_tasks import notify_failure
 
-    notify_task_failure(context)
+    notify_failure(context)
 
 
 @dag(
@@ -45,13 +50,16 @@ def _notify_slack_of_failure(context: dict[str, object]) -> None:
         "on_failure_callback": [lambda context: _notify_slack_of_failure(context)],
     },
     params={
+        # The Airflow Variable servicetitan_sync_credential_choices, which `servicetitan credentials` keeps
+        # current (never the database: this runs at every parse). Shown as suggestions; free text still works.
         "credential": Param(
             "all",
             type="string",
             title="Credential",
-            description="'all' (every active credential), or one: company name, "
-            "'Company (environment)', environment:tenant_id, or its id. A wrong name fails the run at once "
-            "and lists the choices.",
+            examples=credential_choices(),
+            description="Pick from the list, or type 'all' (every active credential), a company name, "
+            "'Company (environment)', environment:tenant_id or the credential's id. A name that matches none "
+            "is refused before anything runs.",
         ),
         "data_type": Param("both", enum=["both", "invoices", "customers"], title="Data type"),
         "full_refresh": Param(
@@ -63,6 +71,8 @@ def _notify_slack_of_failure(context: dict[str, object]) -> None:
     },
 )
 def servicetitan_sync() -> None:
+    # The setup of validation and the asset updates: when it refuses the form (or fails), they are
+    # upstream_failed instead of running.
     @task(retries=2)
     def plan(params: dict[str, object] | None = None, dag_run=None) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
         from servicetitan_pipeline.sync import airflow_tasks
@@ -70,45 +80,43 @@ def servicetitan_sync() -> None:
         return airflow_tasks.plan(dict(params or {}), dag_run.run_type)
 
     # One task per batch of tenants; a tenant's failure fails its batch (after the batch's other tenants and
-    # its in-batch retries) with AirflowFailException, so Airflow never retries a batch for it.
+    # its in-batch retries) with AirflowFailException, so Airflow never retries a batch for it. The syncs are
+    # the run's leaves: a failed batch makes a failed run.
     @task(pool="servicetitan_api", map_index_template="{{ batch_label }}")
     def sync(batch: dict[str, object]) -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 
         airflow_tasks.sync(batch)
 
-    # all_done: the syncs that succeeded are validated even when another credential's sync failed.
-    @task(trigger_rule="all_done", retries=2)
+    # Teardowns (trigger rule all_done_setup_success): they run once every sync ended, failed or not, so
+    # what the good syncs loaded is validated, and they do not decide the run's state.
+    @task(retries=2)
     def validate_data_quality() -> list[dict[str, object]]:
         from servicetitan_pipeline.data_quality import airflow_tasks
 
         return airflow_tasks.validate_loaded_data()  # type: ignore[return-value]
 
-    # The run's state follows its leaves: without this, a successful validation would mark a run whose
-    # syncs failed as a success. Skipped when every sync succeeded; no Slack line of its own (the
-    # failed sync already sent one).
-    @task(trigger_rule="one_failed", on_failure_callback=None)  # AirflowFailException: never retried
-    def fail_run_if_a_sync_failed() -> None:
-        from servicetitan_pipeline.sync import airflow_tasks
-
-        airflow_tasks.fail_run()
-
     # Asset events for downstream DAGs, also when a batch failed (its good tenants loaded); skipped, so no
     # event, when the run loaded nothing of that type. No Slack line: nothing to act on.
-    @task(outlets=[CUSTOMERS_ASSET], trigger_rule="all_done", retries=2, on_failure_callback=None)
+    @task(outlets=[CUSTOMERS_ASSET], retries=2, on_failure_callback=None)
     def update_customers_asset() -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 
         airflow_tasks.announce_loaded("customers")
 
-    @task(outlets=[INVOICES_ASSET], trigger_rule="all_done", retries=2, on_failure_callback=None)
+    @task(outlets=[INVOICES_ASSET], retries=2, on_failure_callback=None)
     def update_invoices_asset() -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 
         airflow_tasks.announce_loaded("invoices")
 
-    syncs = sync.expand(batch=plan())
-    syncs >> [validate_data_quality(), fail_run_if_a_sync_failed(), update_customers_asset(), update_invoices_asset()]
+    planned = plan()
+    syncs = sync.expand(batch=planned)
+    syncs >> [
+        validate_data_quality().as_teardown(setups=planned),
+        update_customers_asset().as_teardown(setups=planned),
+        update_invoices_asset().as_teardown(setups=planned),
+    ]
 
 
 servicetitan_sync()

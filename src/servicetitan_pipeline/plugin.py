@@ -6,12 +6,15 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from servicetitan_pipeline.monitoring.web import create_app
+from servicetitan_pipeline.sync import run_note
 
 URL_PREFIX = "/servicetitan"
 
 
 class ServiceTitanPlugin(AirflowPlugin):
     name = "servicetitan"
+    # Names each manual servicetitan_sync run after what it syncs (its note), in the scheduler.
+    listeners = [run_note]
     fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "ServiceTitan monitoring"}]
     # Under Browse in the navigation, shown inside the Airflow UI. Relative hrefs (no leading slash), so
     # they work under a base URL or a reverse proxy.

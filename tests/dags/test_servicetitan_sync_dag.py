@@ -35,16 +35,19 @@ def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
         "plan",
         "sync",
         "validate_data_quality",
-        "fail_run_if_a_sync_failed",
         "update_customers_asset",
         "update_invoices_asset",
     }
-    # Validation runs after every sync ended, succeeded or not.
-    assert sync_dag.get_task("validate_data_quality").trigger_rule == "all_done"
-    assert sync_dag.get_task("validate_data_quality").upstream_task_ids == {"sync"}
-    assert sync_dag.get_task("fail_run_if_a_sync_failed").trigger_rule == "one_failed"
+    # plan is the setup; validation and the asset updates its teardowns, after every sync ended, succeeded or
+    # not, and left out of the run's state: the syncs decide it.
+    assert sync_dag.get_task("plan").is_setup
+    validate = sync_dag.get_task("validate_data_quality")
+    assert (validate.is_teardown, validate.trigger_rule) == (True, "all_done_setup_success")
+    assert validate.upstream_task_ids == {"plan", "sync"}
+    assert not validate.on_failure_fail_dagrun
     sync_task = sync_dag.get_task("sync")
     assert sync_task.pool == "servicetitan_api"
+    assert not sync_task.is_teardown
     # Each asset is updated by its own task, after every batch ended (what a failed batch's good tenants
     # loaded counts too).
     for task_id, asset in [
@@ -53,7 +56,12 @@ def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
     ]:
         task = sync_dag.get_task(task_id)
         assert [outlet.name for outlet in task.outlets] == [asset]
-        assert (task.trigger_rule, task.upstream_task_ids) == ("all_done", {"sync"})
+        assert (task.is_teardown, task.trigger_rule, task.upstream_task_ids) == (
+            True,
+            "all_done_setup_success",
+            {"plan", "sync"},
+        )
+        assert not task.on_failure_fail_dagrun
     assert sync_dag.params["data_type"] == "both"
     assert sync_dag.params["credential"] == "all"
     assert sync_dag.params["full_refresh"] is False
@@ -99,7 +107,6 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
     assert {ti.task_id: ti.state for ti in run.get_task_instances() if ti.task_id != "sync"} == {
         "plan": "success",
         "validate_data_quality": "success",
-        "fail_run_if_a_sync_failed": "failed",
         # The good tenant loaded customers; no invoices were synced.
         "update_customers_asset": "success",
         "update_invoices_asset": "skipped",
@@ -120,11 +127,39 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
         )
 
 
-def test_bad_params_fail_at_once(make_world: Callable[..., SyncWorld], sync_dag) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_credential_is_refused_before_anything_runs(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     world = make_world(tenant(1001))
-    run = sync_dag.test(run_conf={"credential": "No Such Company"})
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    with SlackReceiver() as slack:
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
+            session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
+        with caplog.at_level(logging.ERROR):
+            run = sync_dag.test(run_conf={"credential": "Company 100l"})
+        messages = slack.snapshot()
     assert run.state == "failed"
+    # plan failed once (no retry); nothing after it ran, validation included.
+    states = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
+    assert states == {
+        "plan": ("failed", 1),
+        "sync": ("upstream_failed", 0),
+        "validate_data_quality": ("upstream_failed", 0),
+        "update_customers_asset": ("upstream_failed", 0),
+        "update_invoices_asset": ("upstream_failed", 0),
+    }
     assert world.logs(1001) == []
+    # The log line leads with what happened and what to do; Slack is not told of a typo.
+    assert (
+        "refused: No credential 'Company 100l': did you mean Company 1001 (integration, tenant 1001)? "
+        "Trigger again with 'all' or one of the form's choices" in caplog.text
+    )
+    assert messages == []
 
 
 def test_sync_task_log_has_no_masking_warning(
@@ -209,3 +244,71 @@ def test_a_run_that_loaded_records_updates_both_assets_and_one_that_loaded_none_
     assert _asset_events(second.run_id) == {}
     states = {ti.task_id: ti.state for ti in second.get_task_instances()}
     assert (states["update_customers_asset"], states["update_invoices_asset"]) == ("skipped", "skipped")
+
+
+CHOICES = ["Acme Plumbing (integration, tenant 1001)", "Bright HVAC (integration, tenant 1002)"]
+
+
+def test_the_form_lists_the_choices_of_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain DagBag reads Variables from the environment only (no metadata database at parse time)."""
+    import json
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_CREDENTIAL_CHOICES", json.dumps(CHOICES))
+    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "servicetitan_sync.py")).dags["servicetitan_sync"]
+    schema = dag.params.get_param("credential").schema
+    # A string with examples: the form shows a list to pick from and still takes any text.
+    assert (schema["type"], schema["examples"]) == ("string", ["all", *CHOICES])
+    assert "enum" not in schema
+
+
+def test_the_dag_processor_puts_the_variable_into_the_serialized_form() -> None:
+    """As Airflow runs it: the DAG processor parses the file with the Variable from the metadata database
+    (a plain DagBag would see only its default), and the UI's form reads the serialized DAG it wrote."""
+    import os
+    import subprocess
+    import sys
+
+    from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    from servicetitan_pipeline.sync.trigger_form import CHOICES_VARIABLE, publish
+
+    publish(CHOICES)
+    try:
+        airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+        result = subprocess.run([airflow, "dag-processor", "--num-runs", "1"], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-2000:]
+        with create_session() as session:
+            serialized = SerializedDagModel.get("servicetitan_sync", session=session)
+            assert serialized is not None
+            schema = serialized.dag.params.get_param("credential").schema
+    finally:
+        Variable.delete(CHOICES_VARIABLE)
+    assert schema["examples"] == ["all", *CHOICES]
+
+
+def test_a_manual_run_is_named_after_what_it_syncs(make_world: Callable[..., SyncWorld], sync_dag) -> None:  # type: ignore[no-untyped-def]
+    """The scheduler's listener call when it starts a run, as the plugin registers it."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    make_world(tenant(1001))
+    run = sync_dag.test(run_conf={"credential": "integration:1001", "data_type": "invoices", "full_refresh": True})
+    with create_session() as session:
+        stored = session.query(DagRun).filter(DagRun.run_id == run.run_id).one()
+        stored.note = None
+        stored.state = DagRunState.RUNNING
+        session.flush()
+        stored.notify_dagrun_state_changed(msg="started")
+    with create_session() as session:
+        stored = session.query(DagRun).filter(DagRun.run_id == run.run_id).one()
+        assert stored.note == "integration:1001 · invoices · full refresh"
+        # A note the user typed is kept.
+        stored.note = "rerun for ticket 42"
+        session.flush()
+        stored.notify_dagrun_state_changed(msg="started")
+        assert stored.note == "rerun for ticket 42"

@@ -75,6 +75,10 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     disable.add_argument("credential", help="credential id, or environment:tenant_id")
     disable.set_defaults(handler=_disable)
 
+    enable = commands.add_parser("enable", help="sync a disabled credential again")
+    enable.add_argument("credential", help="credential id, or environment:tenant_id")
+    enable.set_defaults(handler=_enable)
+
     remove = commands.add_parser("remove", help="delete a credential, its sync logs and its stored secrets")
     remove.add_argument("credential", help="credential id, or environment:tenant_id")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -92,6 +96,40 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         ),
     )
     upgrade.set_defaults(handler=_upgrade_connections)
+
+    choices = commands.add_parser(
+        "publish-choices",
+        help="rewrite the trigger form's list of credentials (the Variable servicetitan_sync_credential_choices)",
+        description=(
+            "The commands that add, disable, enable or remove credentials keep the list current; this rewrites it "
+            "from the database, e.g. after restoring the database or Airflow's Variables."
+        ),
+    )
+    choices.set_defaults(handler=_publish_choices_command)
+
+
+def _publish_choices() -> None:
+    """Rewrite the trigger form's list. A failure is reported, not raised: the change itself is committed,
+    and `servicetitan credentials publish-choices` can retry."""
+    from servicetitan_pipeline.sync import trigger_form
+
+    try:
+        with session_scope() as session:
+            names = management.trigger_form_choices(session)
+        trigger_form.publish(names)
+    except Exception as exc:  # the Variable is a convenience; the credential change stands
+        print(
+            f"warning: the trigger form's list of credentials was not updated ({type(exc).__name__}): "
+            "run `servicetitan credentials publish-choices`",
+            file=sys.stderr,
+        )
+        return
+    print(f"trigger form: lists {len(names)} credential(s) (Variable {trigger_form.CHOICES_VARIABLE})")
+
+
+def _publish_choices_command(args: argparse.Namespace) -> int:
+    _publish_choices()
+    return 0
 
 
 def _upgrade_connections(args: argparse.Namespace) -> int:
@@ -140,6 +178,8 @@ def _add_many(args: argparse.Namespace) -> int:
     print(
         f"onboarded {added} of {len(rows)} credential(s) from {args.file}" + (f"; {skipped} skipped" if skipped else "")
     )
+    if added:
+        _publish_choices()
     return 1 if skipped else 0
 
 
@@ -180,6 +220,7 @@ def _add(args: argparse.Namespace) -> int:
     print(f"  credential id: {credential.id}")
     print(f"  company id:    {credential.company_id}")
     print(f"  secrets in:    Airflow connection {credential.airflow_conn_id!r}")
+    _publish_choices()
     return 0
 
 
@@ -237,6 +278,16 @@ def _disable(args: argparse.Namespace) -> int:
         credential = management.disable(session, args.credential)
         label = credential.label
     print(f"disabled {label}: it will not be synced; its history is kept")
+    _publish_choices()
+    return 0
+
+
+def _enable(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        credential = management.enable(session, args.credential)
+        label = credential.label
+    print(f"enabled {label}: the next run syncs it")
+    _publish_choices()
     return 0
 
 
@@ -252,4 +303,5 @@ def _remove(args: argparse.Namespace) -> int:
         credential, log_count = management.remove(session, args.credential, AirflowConnectionSecretStore())
         label = credential.label
     print(f"removed {label} and {log_count} sync log row(s)")
+    _publish_choices()
     return 0

@@ -255,6 +255,23 @@ def disable(session: Session, reference: str) -> ServiceTitanCredential:
     return credential
 
 
+def enable(session: Session, reference: str) -> ServiceTitanCredential:
+    """Sync a disabled credential again; its status is ``pending`` until its next sync connects."""
+    credential = find_credential(session, reference)
+    credential.is_active = True
+    if credential.connection_status is ConnectionStatus.DISABLED:
+        credential.connection_status = ConnectionStatus.PENDING
+    return credential
+
+
+def trigger_form_choices(session: Session) -> list[str]:
+    """The names the trigger form lists: every credential a run can sync."""
+    from servicetitan_pipeline.sync.targets import usable
+    from servicetitan_pipeline.sync.trigger_form import choice_names
+
+    return choice_names(c.label for c in list_credentials(session, include_inactive=False) if usable(c))
+
+
 def remove(session: Session, reference: str, secret_store: SecretStore) -> tuple[ServiceTitanCredential, int]:
     """Delete the credential, its sync logs (cascade) and the Airflow connection this project created for it."""
     credential = find_credential(session, reference)

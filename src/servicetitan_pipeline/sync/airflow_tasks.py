@@ -19,6 +19,21 @@ log = logging.getLogger("servicetitan_pipeline.sync")
 LOADED_KEY = "loaded"
 
 
+class ParamsRefused(AirflowFailException):
+    """The trigger form's values name no credential to sync (a typo, a disabled one). Not retried, and no
+    Slack line: whoever triggered the run sees the refusal in the run; nothing is broken."""
+
+
+def notify_failure(context: Any) -> None:
+    """servicetitan_sync's ``on_failure_callback``: the Slack line for a failed task, except for a refused
+    trigger form."""
+    from servicetitan_pipeline.alerts.task_failure import notify_task_failure
+
+    if isinstance(context.get("exception"), ParamsRefused):
+        return
+    notify_task_failure(context)
+
+
 def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
     """Resolve the run's Params into targets, cut into batches (one mapped ``sync`` task each): at most
     ``servicetitan_sync_batch_size`` tenants a batch, and never more batches than ``[core] max_map_length``
@@ -36,7 +51,10 @@ def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
                 sync_type=sync_type.value,
             )
     except InvalidSyncParams as exc:
-        raise AirflowFailException(str(exc)) from None
+        # An expected refusal: one readable line saying what to do, then a failure Airflow does not retry.
+        # The syncs, validation and asset updates after it are then upstream_failed: nothing runs.
+        log.error("refused: %s", exc)
+        raise ParamsRefused(str(exc)) from None
     if not targets:
         log.warning("no active credentials to sync: onboard one with `servicetitan credentials add`")
         return []
@@ -131,8 +149,3 @@ def loaded_totals(summaries: list[dict[str, Any]], resource: str) -> dict[str, i
         records += int(loaded.get("records", 0))
         tenants += int(loaded.get("tenants", 0))
     return {"records": records, "tenants": tenants}
-
-
-def fail_run() -> None:
-    """Mark the run failed after a sync failed (the sync task's own log says why)."""
-    raise AirflowFailException("a sync of this run failed; its task log and Slack message say why")

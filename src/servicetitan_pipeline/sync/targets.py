@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -56,7 +57,8 @@ def plan_targets(
     ]
 
 
-def _usable(credential: ServiceTitanCredential) -> bool:
+def usable(credential: ServiceTitanCredential) -> bool:
+    """A credential a run may sync: active and not disabled."""
     return credential.is_active and credential.connection_status is not ConnectionStatus.DISABLED
 
 
@@ -71,22 +73,48 @@ def _choose(session: Session, choice: str) -> list[ServiceTitanCredential]:
         )
     )
     if choice.lower() == ALL_ACTIVE:
-        return [c for c in everything if _usable(c)]
+        return [c for c in everything if usable(c)]
     matches = [c for c in everything if _matches(c, choice)]
     if not matches:
-        options = "; ".join(c.label for c in everything if _usable(c)) or "none: onboard one first"
-        raise InvalidSyncParams(f"no credential matches {choice!r}. Choose 'all' or one of: {options}")
+        raise InvalidSyncParams(unknown_credential_message(choice, [c.label for c in everything if usable(c)]))
     if len(matches) > 1:
         raise InvalidSyncParams(
             f"{choice!r} matches {len(matches)} credentials ({'; '.join(c.label for c in matches)}): "
             "name one by environment:tenant_id"
         )
     (match,) = matches
-    if not _usable(match):
+    if not usable(match):
         raise InvalidSyncParams(
-            f"{match.label} is disabled: re-enable it (servicetitan credentials) or choose another credential"
+            f"{match.label} is disabled: choose another credential, or run "
+            f"`servicetitan credentials enable {match.environment.value}:{match.tenant_id}`"
         )
     return matches
+
+
+# How many names a refusal lists: enough to spot the intended one, short enough for one log line.
+_LISTED_CHOICES = 5
+
+
+def unknown_credential_message(choice: str, labels: list[str]) -> str:
+    """Key sentence first (a task log is cut at the window's width): what was refused, the closest names,
+    then a few valid choices and where to find the rest."""
+    if not labels:
+        return f"No credential {choice!r}: none is onboarded yet. Onboard one with `servicetitan credentials add`."
+    lowered = {label.lower(): label for label in labels}
+    close = [lowered[m] for m in difflib.get_close_matches(choice.lower(), list(lowered), n=3, cutoff=0.5)]
+    # Also by company name alone ("Acme Plumbng" against "Acme Plumbing (integration, tenant 1001)").
+    companies = {label.rsplit(" (", 1)[0].lower(): label for label in labels}
+    close += [
+        companies[m]
+        for m in difflib.get_close_matches(choice.lower(), list(companies), n=3, cutoff=0.6)
+        if companies[m] not in close
+    ]
+    close = close[:3]
+    head = f"No credential {choice!r}: " + (f"did you mean {' or '.join(close)}?" if close else "no similar name.")
+    listed = [label for label in labels if label not in close][:_LISTED_CHOICES]
+    rest = len(labels) - len(close) - len(listed)
+    more = f" and {rest} more (`servicetitan credentials list --active`)" if rest > 0 else ""
+    return f"{head} Trigger again with 'all' or one of the form's choices: {'; '.join(listed)}{more}."
 
 
 def _matches(credential: ServiceTitanCredential, choice: str) -> bool:

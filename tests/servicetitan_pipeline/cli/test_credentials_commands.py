@@ -237,3 +237,58 @@ def test_add_many_from_yaml_adds_every_row(capsys: pytest.CaptureFixture[str], t
     assert main(["credentials", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert sorted(c["tenant_id"] for c in listed) == [3001, 3002, 3003]
+
+
+def trigger_form_list() -> list[str] | None:
+    from airflow.models.variable import Variable
+
+    from servicetitan_pipeline.sync.trigger_form import CHOICES_VARIABLE
+
+    return Variable.get(CHOICES_VARIABLE, default_var=None, deserialize_json=True)  # type: ignore[no-any-return]
+
+
+@pytest.mark.usefixtures("secrets_in_env")
+def test_the_trigger_form_list_follows_add_disable_enable_and_remove(capsys: pytest.CaptureFixture[str]) -> None:
+    acme = "Acme Plumbing (integration, tenant 1001)"
+    assert add() == 0
+    assert "trigger form: lists 1 credential(s)" in capsys.readouterr().out
+    assert trigger_form_list() == [acme]
+    assert main(["credentials", "disable", "integration:1001"]) == 0
+    assert trigger_form_list() == []
+    assert main(["credentials", "enable", "integration:1001"]) == 0
+    assert f"enabled {acme}: the next run syncs it" in capsys.readouterr().out
+    assert trigger_form_list() == [acme]
+    assert main(["credentials", "list", "--json", "--active"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["is_active"], listed["connection_status"]) == (True, "pending")
+    assert main(["credentials", "remove", "integration:1001", "--yes"]) == 0
+    assert trigger_form_list() == []
+
+
+def test_add_many_lists_the_new_credentials_in_the_trigger_form(tmp_path: Path) -> None:
+    path = tmp_path / "tenants.csv"
+    path.write_text(
+        "company,environment,tenant_id,client_id,client_secret,app_key\n"
+        f"Crest Electric,integration,2003,crest-client,{SECRET},{APP_KEY}\n"
+        f"Acme Plumbing,integration,2001,acme-client,{SECRET},{APP_KEY}\n"
+    )
+    assert main(["credentials", "add-many", "--file", str(path)]) == 0
+    assert trigger_form_list() == [
+        "Acme Plumbing (integration, tenant 2001)",
+        "Crest Electric (integration, tenant 2003)",
+    ]
+
+
+def test_publish_choices_rewrites_the_list_from_the_database(
+    capsys: pytest.CaptureFixture[str], session: Session
+) -> None:
+    from airflow.models.variable import Variable
+
+    from servicetitan_pipeline.sync.trigger_form import CHOICES_VARIABLE
+
+    Variable.set(CHOICES_VARIABLE, ["Gone Co (production, tenant 9)"], serialize_json=True)
+    session.add(make_credential(company_name="Bright HVAC", environment="production", tenant_id=13))
+    session.commit()
+    assert main(["credentials", "publish-choices"]) == 0
+    assert "trigger form: lists 1 credential(s)" in capsys.readouterr().out
+    assert trigger_form_list() == ["Bright HVAC (production, tenant 13)"]

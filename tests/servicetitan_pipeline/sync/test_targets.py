@@ -64,9 +64,10 @@ def test_by_id(session: Session, credentials: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     ("choice", "data_type", "message"),
     [
-        ("Nobody Inc", "both", r"no credential matches 'Nobody Inc'. Choose 'all' or one of: Acme Plumbing"),
+        ("Nobody Inc", "both", r"^No credential 'Nobody Inc': no similar name. Trigger again with 'all' or one of"),
+        ("Brigt HVAC", "both", r"^No credential 'Brigt HVAC': did you mean Bright HVAC \(production, tenant 13\)\?"),
         ("Acme Plumbing", "both", r"matches 2 credentials .*: name one by environment:tenant_id"),
-        ("Old Co", "both", r"Old Co \(integration, tenant 14\) is disabled"),
+        ("Old Co", "both", r"Old Co \(integration, tenant 14\) is disabled: .*credentials enable integration:14"),
         ("all", "jobs", r"data_type 'jobs' is not one of: invoices, customers, both"),
     ],
 )
@@ -99,5 +100,24 @@ def test_bad_params_fail_the_task_without_retries() -> None:
 
     from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
 
-    with pytest.raises(AirflowFailException, match="no credential matches 'nobody'"):
+    with pytest.raises(AirflowFailException, match=r"^No credential 'nobody'"):
         plan_task({"credential": "nobody"}, "manual")
+
+
+def test_a_refusal_among_many_credentials_stays_one_short_line() -> None:
+    from servicetitan_pipeline.sync.targets import unknown_credential_message
+
+    labels = [f"Company {n} (production, tenant {n})" for n in range(5000)] + ["Acme Plumbing (integration, tenant 1)"]
+    message = unknown_credential_message("Acme Plumbng", labels)
+    # The key sentence first: what was refused and the likely intended name.
+    assert message.startswith("No credential 'Acme Plumbng': did you mean Acme Plumbing (integration, tenant 1)?")
+    assert "and 4995 more (`servicetitan credentials list --active`)" in message
+    assert len(message) < 400
+
+
+def test_a_refusal_with_nothing_onboarded_says_how_to_onboard() -> None:
+    from servicetitan_pipeline.sync.targets import unknown_credential_message
+
+    assert unknown_credential_message("x", []) == (
+        "No credential 'x': none is onboarded yet. Onboard one with `servicetitan credentials add`."
+    )

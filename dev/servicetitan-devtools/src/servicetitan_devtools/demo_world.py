@@ -47,7 +47,17 @@ def demo_world(sandbox_port: int = 0, slack_port: int = DEFAULT_PORT) -> Iterato
         tenants = [tenant for tenant_id in config.tenant_ids() if (tenant := config.tenant(tenant_id))]
         world = DemoWorld(sandbox, slack, [tenant.tenant_id for tenant in tenants])
         world.onboarding = [_onboard(store, tenant, sandbox.base_url) for tenant in tenants]
+        _publish_trigger_form_choices()
         yield world
+
+
+def _publish_trigger_form_choices() -> None:
+    """As `servicetitan credentials add` does: the trigger form of `make run` lists the demo's credentials."""
+    from servicetitan_pipeline.sync import trigger_form
+
+    with session_scope() as session:
+        names = management.trigger_form_choices(session)
+    trigger_form.publish(names)
 
 
 def _slack_receiver(port: int) -> SlackReceiver:
