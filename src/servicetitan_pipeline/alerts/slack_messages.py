@@ -43,7 +43,9 @@ def where_of(details: Mapping[str, Any] | None) -> str:
     details = details or {}
     environment, tenant_id = tenant_of(str(details.get("subject", "")))
     company = escape(str(details.get("company") or "?"))
-    return tenant_label(f"*{company}*", details.get("environment") or environment, tenant_id)
+    where = tenant_label(f"*{company}*", details.get("environment") or environment, tenant_id)
+    data_type = str(details.get("subject", "")).split(":")[0] if str(details.get("subject", "")).count(":") == 2 else ""
+    return f"{where} · {data_type}" if data_type else where
 
 
 def alert_message(
@@ -175,8 +177,7 @@ def _when(moment: datetime) -> str:
 def _plain(notification: Notification) -> str:
     alert = notification.alert
     details = alert.details or {}
-    environment, tenant_id = tenant_of(str(details.get("subject", "")))
-    where = tenant_label(details.get("company", "?"), details.get("environment") or environment, tenant_id)
+    where = where_of(details).replace("*", "")
     if notification.kind == RESOLVED:
         return f"resolved: {title_of(alert.rule, details)} for {where}"
     return f"{alert.severity.upper()} {title_of(alert.rule, details)} for {where}: {alert.summary}"

@@ -69,6 +69,7 @@ def notify_task_failure(context: Any) -> None:
 def _tries(ti: Any, exception: object) -> str:
     total = int(getattr(ti, "max_tries", 0) or 0) + 1
     tried = int(getattr(ti, "try_number", 1) or 1)
+    total = max(total, tried)  # a task cleared by hand counts on past its retries
     if tried >= total:
         return f"last try (try {tried} of {total})"
     if getattr(exception, "failures", None):
