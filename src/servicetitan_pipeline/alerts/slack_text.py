@@ -8,9 +8,10 @@ import re
 # Values that follow these names are secrets wherever they appear in an error text (a query string, a form
 # body echoed back, a repr); Airflow's masker also hides every secret the hook registered (mask_secret).
 _SECRET_VALUE = re.compile(
-    r"(?i)\b(client_secret|secret|password|app_key|appkey|st-app-key|access_token|refresh_token|token|"
-    r"authorization)(\"?\s*[:=]\s*\"?|\s+)(bearer\s+)?[^\s\"',;&)]+"
+    r"(?i)\b(client_secret|secret|password|app_key|appkey|st-app-key|access_token|refresh_token|token)"
+    r"(\"?\s*[:=]\s*\"?)[^\s\"',;&)]+"
 )
+_BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]+")
 
 
 def count(number: int | float) -> str:
@@ -40,7 +41,8 @@ def tenant_of(subject: str) -> tuple[str, str]:
 def reason(text: object, limit: int = 300) -> str:
     """An error's first line, secrets redacted, trimmed: what a reader needs to know why."""
     line = next((line.strip() for line in str(text or "").splitlines() if line.strip()), "")
-    line = _SECRET_VALUE.sub(lambda match: f"{match.group(1)}{match.group(2)}***", line)
+    for pattern in (_SECRET_VALUE, _BEARER):
+        line = pattern.sub(lambda match: f"{match.group(1)}{match.group(2)}***", line)
     try:
         from airflow.sdk.log import redact
 
