@@ -67,8 +67,10 @@ class TestOneAlertPerCause:
         assert text.count("invalid_client") == 1  # the error once, not twice
         assert "api unreachable" not in text.lower()
         assert "Also explains: credentials refused (API check) (same cause, not sent apart)" in text
-        assert "(integration, tenant 1003)" in text and "integration:1003" not in text
-        assert "First seen 20" in text and " UTC" in text
+        assert "(integration, tenant 1003)" in text
+        assert "integration:1003" not in text
+        assert "First seen 20" in text
+        assert " UTC" in text
         conn_id = self._conn_id(world.engine, 1003)
         assert f"<{BASE}/connections?name_pattern={conn_id}|Fix the connection {conn_id}>" in text
         assert f"<{BASE}/dags/servicetitan_sync/runs?state=failed|Failed sync runs and their logs>" in text
@@ -118,7 +120,8 @@ class TestOneAlertPerCause:
         with engine.connect() as conn:
             return str(
                 conn.execute(
-                    sa.text("SELECT airflow_conn_id FROM servicetitan_credentials WHERE tenant_id = :t"), {"t": tenant_id}
+                    sa.text("SELECT airflow_conn_id FROM servicetitan_credentials WHERE tenant_id = :t"),
+                    {"t": tenant_id},
                 ).scalar_one()
             )
 
@@ -155,7 +158,7 @@ class TestDigest:
                 records_processed=0,
                 records_successful=0,
                 records_failed=0,
-                error_message="ServiceTitan refused the credentials (invalid_client)\nTraceback (most recent call last):",
+                error_message="ServiceTitan refused the credentials (invalid_client)\nTraceback (most recent call):",
             )
         )
         session.commit()
@@ -176,7 +179,9 @@ class TestDigest:
             "• *Crest Electric* (integration, tenant 1003): 1 failed sync, latest: ServiceTitan refused the"
             f" credentials (invalid_client)  <{BASE}/connections?name_pattern=servicetitan_crest|connection>"
         ) in text
-        assert "Traceback" not in text and "1 syncs" not in text and "3000" not in text
+        assert "Traceback" not in text
+        assert "1 syncs" not in text
+        assert "3000" not in text
         assert f"<{BASE}/dags/servicetitan_sync/runs?state=failed|Failed sync runs>" in text
 
         slack.clear()

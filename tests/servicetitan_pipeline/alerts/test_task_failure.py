@@ -55,10 +55,12 @@ def test_a_refused_tenant_is_named_once_with_the_reason_the_log_and_the_connecti
     rendered = _rendered(blocks)
     print(rendered)
     assert rendered.startswith(f":x: *servicetitan_sync: task sync failed for {crest}*")
-    assert rendered.count("Crest Electric") == 2  # the headline and its reason line, never "(integration, integration:1003)"
+    # Named in the headline and its reason line, never as "(integration, integration:1003)".
+    assert rendered.count("Crest Electric") == 2
     assert "integration:1003" not in rendered
     assert f"• *{crest}*: ServiceTitan refused the credentials (invalid_client): client_secret=*** is wrong" in rendered
-    assert "s3cr3t" not in json.dumps([text, blocks]) and "Traceback" not in rendered
+    assert "s3cr3t" not in json.dumps([text, blocks])
+    assert "Traceback" not in rendered
     assert "*Retries:* last try (try 1 of 4): not retried, the batch already retried each tenant itself" in rendered
     log_url = f"{BASE}/dags/servicetitan_sync/runs/manual__2026-11-18T10%3A00%3A00%2B00%3A00/tasks/sync/mapped/1"
     assert f"<{log_url}?try_number=1|Task log (try 1)>" in rendered
@@ -87,7 +89,8 @@ def test_a_plan_failure_names_the_credential_asked_for_not_all_credentials() -> 
     params = {"credential": "Acme Plumbng", "data_type": "invoices"}
     text, _blocks = task_failure_message({"ti": ti, "exception": exception, "params": params})
     assert text.startswith(
-        ':x: servicetitan_sync: task plan failed for the run\'s request (credential "Acme Plumbng", data type invoices).'
+        ":x: servicetitan_sync: task plan failed for the run's request"
+        ' (credential "Acme Plumbng", data type invoices).'
         " Why: No credential matches 'Acme Plumbng'."
     )
     assert text.endswith("Last try (try 1 of 1).")
