@@ -41,7 +41,7 @@ def _notify_slack_of_failure(context: dict[str, object]) -> None:
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
-        # After the last retry: one Slack line with the task, the credential and the log (never a secret).
+        # After the last try: one Slack message with the task, the tenants, why, and links (never a secret).
         "on_failure_callback": [lambda context: _notify_slack_of_failure(context)],
     },
     params={

@@ -12,12 +12,14 @@ _SECRET_VALUE = re.compile(
     r"(\"?\s*[:=]\s*\"?)[^\s\"',;&)]+"
 )
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]+")
+# The client's errors start by naming their tenant and connection; the message has named the tenant already.
+_TENANT_PREFIX = re.compile(r"^tenant \d+ \([^)]*\):\s*")
 
 
 def count(number: int | float) -> str:
-    """3000 -> "3,000"; 2.5 -> "2.5"."""
+    """3000 -> "3,000"; 93.89 -> "93.89"; 2.5 -> "2.5"."""
     if isinstance(number, float) and not number.is_integer():
-        return f"{number:,.1f}"
+        return f"{number:,.2f}".rstrip("0").rstrip(".")
     return f"{int(number):,}"
 
 
@@ -41,6 +43,7 @@ def tenant_of(subject: str) -> tuple[str, str]:
 def reason(text: object, limit: int = 300) -> str:
     """An error's first line, secrets redacted, trimmed: what a reader needs to know why."""
     line = next((line.strip() for line in str(text or "").splitlines() if line.strip()), "")
+    line = _TENANT_PREFIX.sub("", line)
     for pattern in (_SECRET_VALUE, _BEARER):
         line = pattern.sub(lambda match: f"{match.group(1)}{match.group(2)}***", line)
     try:

@@ -41,7 +41,12 @@ def task_failure_message(
     fallback = f":x: {what}. Why: {why}. {tries[0].upper() + tries[1:]}."
 
     lines = [f":x: *{escape(what)}*"]
-    if failures:
+    if len(failures) == 1:  # the headline named the tenant: the reason alone
+        (failure,) = failures
+        line = f"*Why:* {escape(reason(failure.get('error'), 200) or 'failed')}"
+        fix = refused.get(str(failure.get("credential_id")))
+        lines.append(line + (f"  {link(connection_url(fix), 'fix the connection ' + fix)}" if fix else ""))
+    elif failures:
         lines.append("*Why:*")
         for failure in failures[:_NAMED]:
             fix = refused.get(str(failure.get("credential_id")))
@@ -87,6 +92,8 @@ def _requested(context: Mapping[str, Any]) -> str:
 
 
 def _batch_reason(failures: list[dict[str, Any]]) -> str:
+    if len(failures) == 1:
+        return reason(failures[0].get("error"), 200)
     shown = "; ".join(f"{failure['label']}: {reason(failure.get('error'), 200)}" for failure in failures[:3])
     more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
     return shown + more

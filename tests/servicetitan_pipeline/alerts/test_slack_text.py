@@ -11,6 +11,7 @@ def test_counts_and_plurals_as_a_person_writes_them() -> None:
     assert plural(3000, "record") == "3,000 records"
     assert count(1234567) == "1,234,567"
     assert count(2.5) == "2.5"
+    assert count(93.89) == "93.89"
 
 
 def test_a_tenant_is_named_once() -> None:
@@ -27,5 +28,6 @@ def test_a_reason_is_the_first_line_with_secrets_redacted() -> None:
     assert reason("check the client secret in the connection") == "check the client secret in the connection"
     assert reason("\n\n  boom  \nmore") == "boom"
     assert reason(None) == ""
+    assert reason("tenant 1003 (integration, connection 'st_1003'): refused") == "refused"
     assert reason("x" * 400).endswith("…")
     assert len(reason("x" * 400)) == 300

@@ -49,16 +49,20 @@ def _base_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_refused_tenant_is_named_once_with_the_reason_the_log_and_the_connection_to_fix() -> None:
     crest = "Crest Electric (integration, tenant 1003)"
-    error = "ServiceTitan refused the credentials (invalid_client): client_secret=s3cr3t-value is wrong\nTraceback…"
+    error = (
+        "tenant 1003 (integration, connection 'servicetitan_crest'): ServiceTitan refused the credentials"
+        " (invalid_client): client_secret=s3cr3t-value is wrong\nTraceback…"
+    )
     exception = BatchFailed([{"label": crest, "credential_id": CREST_ID, "error": error}])
     text, blocks = task_failure_message({"ti": _ti(), "exception": exception}, {CREST_ID: "servicetitan_crest"})
     rendered = _rendered(blocks)
     print(rendered)
     assert rendered.startswith(f":x: *servicetitan_sync: task sync failed for {crest}*")
-    # Named in the headline and its reason line, never as "(integration, integration:1003)".
-    assert rendered.count("Crest Electric") == 2
+    # Named once, in the headline, never as "(integration, integration:1003)".
+    assert rendered.count("Crest Electric") == 1
+    assert rendered.count("1003") == 1
     assert "integration:1003" not in rendered
-    assert f"• *{crest}*: ServiceTitan refused the credentials (invalid_client): client_secret=*** is wrong" in rendered
+    assert "*Why:* ServiceTitan refused the credentials (invalid_client): client_secret=*** is wrong" in rendered
     assert "s3cr3t" not in json.dumps([text, blocks])
     assert "Traceback" not in rendered
     assert "*Retries:* last try (try 1 of 4): not retried, the batch already retried each tenant itself" in rendered
@@ -66,7 +70,7 @@ def test_a_refused_tenant_is_named_once_with_the_reason_the_log_and_the_connecti
     assert f"<{log_url}?try_number=1|Task log (try 1)>" in rendered
     assert f"<{BASE}/connections?name_pattern=servicetitan_crest|fix the connection servicetitan_crest>" in rendered
     assert "localhost" not in rendered
-    assert text.startswith(f":x: servicetitan_sync: task sync failed for {crest}. Why: {crest}: ServiceTitan refused")
+    assert text.startswith(f":x: servicetitan_sync: task sync failed for {crest}. Why: ServiceTitan refused the")
 
 
 def test_a_task_that_used_its_retries_says_last_try() -> None:
@@ -105,6 +109,7 @@ def test_many_failed_tenants_are_counted_past_ten() -> None:
     exception = BatchFailed([{"label": f"Tenant {i}", "credential_id": str(i), "error": "503"} for i in range(25)])
     assert failed_tenants(exception).endswith("Tenant 9 and 15 more")
     _text, blocks = task_failure_message({"ti": _ti(), "exception": exception})
+    assert "• *Tenant 0*: 503" in _rendered(blocks)
     assert "• … and 15 more tenants: the task log names them all" in _rendered(blocks)
 
 

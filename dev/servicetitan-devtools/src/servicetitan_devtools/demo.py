@@ -11,6 +11,7 @@ Idempotent: a second demo resumes from the stored export positions and loads not
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -101,6 +102,7 @@ def _run_health_monitor(engine: sa.Engine, slack: SlackReceiver) -> str:
         def record(self, entry: dict[str, object]) -> None:
             self.entry = entry
 
+    logging.getLogger("servicetitan_pipeline.alerts").setLevel(logging.WARNING)  # the summary below says it
     try:
         report = run_health_monitor(engine, AlertSettings(), send=send, digest_log=OnceDigestLog())
     except Exception as exc:  # a rule that could not run is named; what the others found was still sent
