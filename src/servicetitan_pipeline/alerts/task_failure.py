@@ -1,11 +1,14 @@
-"""The Slack message of a failed servicetitan_sync task (Airflow calls the failure callback once, after the last
-try): what failed, for whom, why, whether it was the last try, and links to the task log and the connection to
-fix. Posted through the Slack provider's webhook hook (connection ``slack_alerts``)."""
+"""The Slack message of a failed servicetitan_sync task try (the retry callback: when it retries; the failure
+callback: after the last try): what failed, for whom, why, last try or not, and links to the task log and the
+connection to fix. Posted through the Slack provider's webhook hook (connection ``slack_alerts``)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from servicetitan_pipeline.airflow_ui import connection_url
@@ -23,10 +26,11 @@ def failed_tenants(exception: object) -> str:
 
 
 def task_failure_message(
-    context: Mapping[str, Any], refused: Mapping[str, str] | None = None
+    context: Mapping[str, Any], refused: Mapping[str, str] | None = None, retry_at: datetime | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """``refused``: the Airflow connection id of each failed tenant's credential that ServiceTitan refused
-    (by credential id), linked as the connection to fix."""
+    (by credential id), linked as the connection to fix. ``retry_at``: when Airflow retries it (the retry
+    callback), None after the last try."""
     refused = refused or {}
     ti = context["ti"]
     exception = context.get("exception")
@@ -37,10 +41,11 @@ def task_failure_message(
         who = str(getattr(ti, "rendered_map_index", None) or "") or _requested(context)
     what = f"servicetitan_sync: task {ti.task_id} failed for {who}"
     why = _batch_reason(failures) if failures else reason(exception) or "no error text (see the task log)"
-    tries = _tries(ti, exception)
-    fallback = f":x: {what}. Why: {why}. {tries[0].upper() + tries[1:]}."
+    tries = _tries(ti, exception) if retry_at is None else _retry(ti, retry_at)
+    icon = ":x:" if retry_at is None else ":repeat:"
+    fallback = f"{icon} {what}. Why: {why}. {tries[0].upper() + tries[1:]}."
 
-    lines = [f":x: *{escape(what)}*"]
+    lines = [f"{icon} *{escape(what)}*"]
     if len(failures) == 1:  # the headline named the tenant: the reason alone
         (failure,) = failures
         line = f"*Why:* {escape(reason(failure.get('error'), 200) or 'failed')}"
@@ -69,6 +74,37 @@ def notify_task_failure(context: Any) -> None:
 
     text, blocks = task_failure_message(context, _refused_connections(context.get("exception")))
     slack_webhook_sender()(text, blocks)
+
+
+def notify_task_retry(context: Any) -> None:
+    from servicetitan_pipeline.alerts.slack_sender import slack_webhook_sender
+
+    retry_at = next_retry_at(context["ti"], context.get("task"), context.get("logical_date"))
+    text, blocks = task_failure_message(context, _refused_connections(context.get("exception")), retry_at)
+    slack_webhook_sender()(text, blocks)
+
+
+def next_retry_at(ti: Any, task: Any, logical_date: object, failed_at: datetime | None = None) -> datetime:
+    """When Airflow retries this try, as its scheduler works it out (TaskInstance.next_retry_datetime): the
+    retry delay, with exponential backoff a deterministic spread between 1x and 2x of delay * 2^(try - 1),
+    capped by max_retry_delay."""
+    failed_at = failed_at or datetime.now(UTC)
+    delay: timedelta = getattr(task, "retry_delay", None) or timedelta(minutes=5)
+    multiplier = float(getattr(task, "retry_exponential_backoff", 0) or 0) or 1.0
+    if multiplier > 0 and multiplier != 1.0:
+        min_backoff = max(1, math.ceil(delay.total_seconds() * multiplier ** (ti.try_number - 1)))
+        seed = f"{ti.dag_id}#{ti.task_id}#{logical_date}#{ti.try_number}".encode()
+        spread = int(hashlib.sha1(seed, usedforsecurity=False).hexdigest(), 16) % min_backoff
+        delay = timedelta(seconds=min_backoff + spread)
+        max_delay = getattr(task, "max_retry_delay", None)
+        if max_delay:
+            delay = min(max_delay, delay)
+    return failed_at + delay
+
+
+def _retry(ti: Any, retry_at: datetime) -> str:
+    total = int(getattr(ti, "max_tries", 0) or 0) + 1
+    return f"will retry at {retry_at.astimezone(UTC):%H:%M} UTC, try {int(ti.try_number) + 1} of {total}"
 
 
 def _tries(ti: Any, exception: object) -> str:

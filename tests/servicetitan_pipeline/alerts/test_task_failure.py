@@ -116,3 +116,30 @@ def test_many_failed_tenants_are_counted_past_ten() -> None:
 def test_another_failure_names_no_tenant() -> None:
     assert failed_tenants(RuntimeError("the database is down")) == ""
     assert failed_tenants(None) == ""
+
+
+def test_a_try_that_airflow_retries_says_when_and_which_try_comes_next() -> None:
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from servicetitan_pipeline.alerts.task_failure import next_retry_at
+
+    ti = _ti(task_id="validate_data_quality", map_index=-1, try_number=1, max_tries=3, rendered_map_index=None)
+    # servicetitan_sync's default_args: 2 minutes, doubling, at most 30 minutes.
+    task = SimpleNamespace(
+        retry_delay=timedelta(minutes=2), retry_exponential_backoff=2.0, max_retry_delay=timedelta(minutes=30)
+    )
+    failed_at = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    retry_at = next_retry_at(ti, task, None, failed_at)
+    assert failed_at + timedelta(minutes=2) <= retry_at < failed_at + timedelta(minutes=4)
+    assert retry_at == next_retry_at(ti, task, None, failed_at)  # deterministic, as Airflow's scheduler
+    late = _ti(task_id="validate_data_quality", try_number=6, max_tries=8)
+    assert next_retry_at(late, task, None, failed_at) == failed_at + timedelta(minutes=30)
+
+    exception = RuntimeError("server closed the connection unexpectedly")
+    text, blocks = task_failure_message({"ti": ti, "exception": exception}, retry_at=retry_at)
+    rendered = _rendered(blocks)
+    print(rendered)
+    assert rendered.startswith(":repeat: *servicetitan_sync: task validate_data_quality failed for")
+    assert f"*Retries:* will retry at {retry_at:%H:%M} UTC, try 2 of 4" in rendered
+    assert "last try" not in text
