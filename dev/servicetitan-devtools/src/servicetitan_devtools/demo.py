@@ -107,7 +107,9 @@ def _run_health_monitor(engine: sa.Engine, slack: SlackReceiver) -> str:
         report = run_health_monitor(engine, AlertSettings(), send=send, digest_log=OnceDigestLog())
     except Exception as exc:  # a rule that could not run is named; what the others found was still sent
         return f"finished with an error: {exc}"
-    return f"{len(report.conditions)} condition(s) found, {len(report.sent)} notification(s) sent, digest sent"
+    held = " (alerts already sent and unchanged repeat only after 6 h)" if report.conditions and not report.sent else ""
+    digest = "digest sent" if report.digest_sent else "digest unchanged, not sent again"
+    return f"{len(report.conditions)} condition(s) found, {len(report.sent)} notification(s) sent{held}, {digest}"
 
 
 def _slack_messages(slack: SlackReceiver) -> str:
