@@ -33,6 +33,12 @@ def _notify_slack_of_failure(context: dict[str, object]) -> None:
     notify_failure(context)
 
 
+def _notify_slack_of_retry(context: dict[str, object]) -> None:
+    from servicetitan_pipeline.alerts.task_failure import notify_task_retry
+
+    notify_task_retry(context)
+
+
 @dag(
     dag_id="servicetitan_sync",
     schedule=os.environ.get("SERVICETITAN_SYNC_SCHEDULE", "@hourly"),
@@ -46,8 +52,10 @@ def _notify_slack_of_failure(context: dict[str, object]) -> None:
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
-        # After the last retry: one Slack line with the task, the credential and the log (never a secret).
+        # After the last try: one Slack message with the task, the tenants, why, and links (never a secret).
         "on_failure_callback": [lambda context: _notify_slack_of_failure(context)],
+        # A failed try that Airflow retries: the same message, saying when it retries (batches never retry).
+        "on_retry_callback": [lambda context: _notify_slack_of_retry(context)],
     },
     params={
         # The Airflow Variable servicetitan_sync_credential_choices, which `servicetitan credentials` keeps
@@ -98,13 +106,13 @@ def servicetitan_sync() -> None:
 
     # Asset events for downstream DAGs, also when a batch failed (its good tenants loaded); skipped, so no
     # event, when the run loaded nothing of that type. No Slack line: nothing to act on.
-    @task(outlets=[CUSTOMERS_ASSET], retries=2, on_failure_callback=None)
+    @task(outlets=[CUSTOMERS_ASSET], retries=2, on_failure_callback=None, on_retry_callback=None)
     def update_customers_asset() -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 
         airflow_tasks.announce_loaded("customers")
 
-    @task(outlets=[INVOICES_ASSET], retries=2, on_failure_callback=None)
+    @task(outlets=[INVOICES_ASSET], retries=2, on_failure_callback=None, on_retry_callback=None)
     def update_invoices_asset() -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 

@@ -13,3 +13,24 @@ def airflow_base_url() -> str:
 
     configured = conf.get("api", "base_url", fallback=None)
     return (configured or DEFAULT_BASE_URL).rstrip("/")
+
+
+SYNC_DAG_ID = "servicetitan_sync"
+
+
+def connection_url(conn_id: str, base_url: str | None = None) -> str:
+    """The UI's connection list filtered to this one connection (Airflow 3 edits a connection from its list)."""
+    from urllib.parse import quote
+
+    return f"{base_url or airflow_base_url()}/connections?name_pattern={quote(conn_id, safe='')}"
+
+
+def failed_runs_url(dag_id: str = SYNC_DAG_ID, base_url: str | None = None) -> str:
+    """The DAG's runs, failed ones only."""
+    return f"{base_url or airflow_base_url()}/dags/{dag_id}/runs?state=failed"
+
+
+def dag_run_url(dag_id: str, run_id: str, base_url: str | None = None) -> str:
+    from urllib.parse import quote
+
+    return f"{base_url or airflow_base_url()}/dags/{dag_id}/runs/{quote(run_id, safe='')}"

@@ -27,3 +27,20 @@ def test_outage_answers_503_and_keeps_nothing() -> None:
         httpx.post(f"{slack.base_url}/outage", json={"down": False})
         assert httpx.post(slack.webhook_url, json={"text": "back"}).status_code == 200
         assert [m["text"] for m in slack.snapshot()] == ["back"]
+
+
+def test_a_message_as_text_reads_as_slack_shows_it() -> None:
+    from servicetitan_devtools.slack_receiver import as_text
+
+    message = {
+        "text": "fallback",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "1 ServiceTitan alert firing"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "a &lt;b&gt; <https://x.example/c|Fix it>"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "<https://x.example/d|Dashboard>"}]},
+        ],
+    }
+    assert as_text(message) == (
+        "1 ServiceTitan alert firing\na <b> Fix it (https://x.example/c)\nDashboard (https://x.example/d)"
+    )
+    assert as_text({"text": "plain only"}) == "plain only"

@@ -21,6 +21,7 @@ class Condition:
     summary: str
     action: str  # one line on what to do
     numbers: dict[str, Any] = field(default_factory=dict)
+    title: str = ""  # what the message calls it, when the rule's name would mislead (see rules.api_connectivity)
 
     @property
     def key(self) -> str:

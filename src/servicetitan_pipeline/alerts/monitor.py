@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,7 +18,7 @@ from sqlalchemy.engine import Engine
 from servicetitan_pipeline.alerts import rules
 from servicetitan_pipeline.alerts.conditions import Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
-from servicetitan_pipeline.alerts.slack_messages import alert_message, digest_message
+from servicetitan_pipeline.alerts.slack_messages import DIGEST_HOURS, alert_message, digest_message
 from servicetitan_pipeline.alerts.slack_sender import SendToSlack, slack_webhook_sender
 from servicetitan_pipeline.alerts.state import mark_sent, pending_notifications, reconcile
 from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
@@ -41,6 +44,7 @@ class MonitorReport:
     sent: list[str] = field(default_factory=list)
     closed_sync_logs: int = 0
     digest_sent: bool = False
+    digest_unchanged: bool = False  # the same digest already went out within its window: not sent again
     failed_rules: list[str] = field(default_factory=list)
 
 
@@ -58,25 +62,74 @@ def run_sync_failure_monitor(
     return report
 
 
+class DigestLog(Protocol):
+    """Alertmanager's notification log, for the digest: what was last sent, so a re-run sends no copy."""
+
+    def last(self) -> dict[str, Any] | None: ...
+
+    def record(self, entry: dict[str, Any]) -> None: ...
+
+
+class VariableDigestLog:
+    """The last digest's content hash and time, in the Airflow Variable ``servicetitan_digest_last_sent``."""
+
+    NAME = "servicetitan_digest_last_sent"
+
+    def last(self) -> dict[str, Any] | None:
+        from airflow.sdk import Variable
+
+        value = Variable.get(self.NAME, default=None, deserialize_json=True)
+        return value if isinstance(value, dict) else None
+
+    def record(self, entry: dict[str, Any]) -> None:
+        from airflow.sdk import Variable
+
+        try:
+            Variable.set(self.NAME, entry, serialize_json=True)
+        except ImportError:  # outside a task (a test, the demo): no notification log to write to
+            log.warning("not in an Airflow task: the digest's content hash was not recorded")
+
+
 def run_health_monitor(
-    engine: Engine | None = None, settings: AlertSettings | None = None, send: SendToSlack | None = None
+    engine: Engine | None = None,
+    settings: AlertSettings | None = None,
+    send: SendToSlack | None = None,
+    digest_log: DigestLog | None = None,
 ) -> MonitorReport:
     """Every 6 hours: credential health, stale syncs, data quality, API connectivity, and a digest."""
     engine = engine or get_engine()
     settings = settings or AlertSettings.from_variables()
     send = send or slack_webhook_sender()
+    digest_log = digest_log or VariableDigestLog()
     report = MonitorReport()
     _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
+    window = {"window_hours": DIGEST_HOURS}
     with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(load_sql("alerts/select_sync_digest"), {"window_hours": 6})
+        cursor.execute(load_sql("alerts/select_sync_digest"), window)
         digest = cursor.fetchall()
+        cursor.execute(load_sql("alerts/select_digest_failing_credentials"), window)
+        failing = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
-    text, blocks = digest_message(digest, int(firing[0]) if firing else 0)
-    try:
-        send(text, blocks)
-        report.digest_sent = True
-    except Exception as exc:  # the digest is informational: its loss is logged, never retried
-        log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
+    text, blocks = digest_message(digest, int(firing[0]) if firing else 0, failing)
+    # Deduplicated by content within its window: a re-run (a manual trigger, a cleared task) with nothing new
+    # to say sends nothing; any change (a sync, an alert) makes a new digest.
+    content = hashlib.sha256(json.dumps([text, blocks], sort_keys=True).encode()).hexdigest()
+    now = datetime.now(UTC)
+    last = digest_log.last()
+    if (
+        last
+        and last.get("content") == content
+        and now - datetime.fromisoformat(last["sent_at"]) < timedelta(hours=DIGEST_HOURS)
+    ):
+        log.info("the digest is the same as the one sent at %s: not sent again", last["sent_at"])
+        report.digest_unchanged = True
+    else:
+        try:
+            send(text, blocks)
+            report.digest_sent = True
+            digest_log.record({"content": content, "sent_at": now.isoformat()})
+        except Exception as exc:  # the digest is informational: its loss is logged, never retried
+            log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
     _raise_if_rules_failed(report)
     return report
 
@@ -110,7 +163,7 @@ def _evaluate_and_notify(
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(notifications)
+        text, blocks = alert_message(notifications, _connections(engine, notifications))
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:
@@ -122,6 +175,16 @@ def _evaluate_and_notify(
         mark_sent(notifications)
         report.sent = [f"{n.kind}:{n.alert.key}" for n in notifications]
         log.info("sent %d alert notification(s) in one Slack message", len(notifications))
+
+
+def _connections(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
+    """Each alerting credential's Airflow connection id (the message links to it)."""
+    ids = sorted({n.alert.credential_id for n in notifications if n.alert.credential_id is not None})
+    if not ids:
+        return {}
+    with psycopg.connect(psycopg_conninfo(engine)) as conn:
+        rows = conn.execute(load_sql("alerts/select_alert_connections"), {"credential_ids": ids}).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 def _raise_if_rules_failed(report: MonitorReport) -> None:

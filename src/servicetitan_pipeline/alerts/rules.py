@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from servicetitan_pipeline.airflow_ui import airflow_base_url
 from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition, Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
+from servicetitan_pipeline.alerts.slack_text import reason
 from servicetitan_pipeline.data_quality.locations import data_docs_url
 from servicetitan_pipeline.sql_files import load_sql
 
@@ -48,7 +49,7 @@ def repeated_failures(conn: psycopg.Connection[Any], settings: AlertSettings) ->
             environment=row["environment"],
             summary=f"{row['failures']} failed syncs in the last {settings.failure_window_minutes} minutes",
             action="Open the failed runs' logs; the latest error below usually says what to fix.",
-            numbers={"failures": row["failures"], "latest_error": _trim(row["latest_error"])},
+            numbers={"failures": row["failures"], "latest_error": reason(row["latest_error"])},
         )
         for row in rows
     ]
@@ -65,9 +66,8 @@ def credential_errors(conn: psycopg.Connection[Any], settings: AlertSettings) ->
             subject=f"{row[2]}:{row[3]}",
             company=row[1],
             environment=row[2],
-            summary="ServiceTitan refuses this credential",
+            summary=f"ServiceTitan refuses this credential: {reason(row[4]) or 'no error recorded'}",
             action="Check the client secret and app key in the credential's Airflow connection (rotated? revoked?).",
-            numbers={"last_error": _trim(row[4])},
         )
         for row in rows
     ]
@@ -210,7 +210,7 @@ def _slack_text(text: str) -> str:
 def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> Evaluation:
     """Ask for a token on a sample of active credentials (those whose alert fires first, then a random few).
     Judged: the credentials whose check came to a verdict; the others keep their alerts' state."""
-    from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
+    from servicetitan_pipeline.servicetitan.errors import BadCredentialsError, MissingPermissionError, ServiceTitanError
     from servicetitan_pipeline.servicetitan.hook import ConnectionConfigError, ServiceTitanHook
 
     rows = conn.execute(
@@ -224,6 +224,9 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
         try:
             ServiceTitanHook(row[4]).client.authenticate()
         except (ServiceTitanError, ConnectionConfigError) as exc:
+            # ServiceTitan answered and said no: the credential, not the API, is what to fix. The alert keeps
+            # its key (its history and silences), but says what happened; credential_error inhibits it.
+            refused = isinstance(exc, BadCredentialsError | MissingPermissionError | ConnectionConfigError)
             conditions.append(
                 Condition(
                     rule="api_unreachable",
@@ -232,9 +235,17 @@ def api_connectivity(conn: psycopg.Connection[Any], settings: AlertSettings) -> 
                     subject=subject,
                     company=row[1],
                     environment=row[2],
-                    summary=f"cannot authenticate with ServiceTitan ({type(exc).__name__})",
-                    action="Check ServiceTitan's status and this credential's connection; the error says which.",
-                    numbers={"error": _trim(str(exc))},
+                    title="credentials refused (API check)" if refused else "ServiceTitan API unreachable",
+                    summary=(
+                        f"ServiceTitan refused a token for this credential: {reason(exc)}"
+                        if refused
+                        else f"ServiceTitan did not answer a token request: {reason(exc)}"
+                    ),
+                    action=(
+                        "Check the client id, client secret and app key in the credential's Airflow connection."
+                        if refused
+                        else "Check ServiceTitan's status page and this worker's network; it retries next run."
+                    ),
                 )
             )
         except Exception:

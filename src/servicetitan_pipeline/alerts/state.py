@@ -17,11 +17,21 @@ from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanAlert
 
 FIRING, RESOLVED = "firing", "resolved"
 
+# Alertmanager's inhibit rules: while a source alert fires for a subject, these alerts of the same subject are
+# echoes of its cause (refused credentials also fail the API check and stop the syncs). They keep their own
+# state, firing and resolving on their own evidence, but are held unsent; the source's message names them.
+# If the source resolves first and an echo still fires, the echo goes out then.
+INHIBITED_BY: dict[str, tuple[str, ...]] = {
+    "api_unreachable": ("credential_error",),
+    "stale_sync": ("credential_error",),
+}
+
 
 @dataclass(frozen=True)
 class Notification:
     alert: ServiceTitanAlert
     kind: str  # firing (new or repeated) or resolved
+    echoes: tuple[ServiceTitanAlert, ...] = ()  # firing alerts of the same subject this one inhibits
 
 
 def reconcile(
@@ -65,6 +75,7 @@ def reconcile(
             "subject": condition.subject,
             "action": condition.action,
             "numbers": condition.numbers,
+            "title": condition.title,
         }
         alert.last_seen_at = now
     for key, alert in existing.items():
@@ -81,7 +92,7 @@ def cleared(alert: ServiceTitanAlert, evaluations: Mapping[str, Evaluation]) -> 
     """Whether this run is evidence that the alert's condition is gone: its rule ran and judged its subject
     (the conditions found are checked by the caller)."""
     evaluation = evaluations.get(alert.rule)
-    return evaluation is not None and evaluation.covers(alert.key.removeprefix(f"{alert.rule}:"))
+    return evaluation is not None and evaluation.covers(subject_of(alert))
 
 
 def active_silences(session: Session, now: datetime | None = None) -> list[ServiceTitanAlertSilence]:
@@ -93,6 +104,10 @@ def pending_notifications(session: Session, now: datetime | None = None) -> list
     """What to send now: pending and not silenced. A silenced alert stays pending until its silence ends;
     a silenced resolution is simply dropped."""
     silences = active_silences(session, now)
+    firing = {
+        alert.key: alert
+        for alert in session.scalars(sa.select(ServiceTitanAlert).where(ServiceTitanAlert.state == FIRING))
+    }
     pending = []
     for alert in session.scalars(
         sa.select(ServiceTitanAlert)
@@ -103,9 +118,25 @@ def pending_notifications(session: Session, now: datetime | None = None) -> list
             if alert.pending_notification == RESOLVED:
                 alert.pending_notification = None
             continue
+        if alert.pending_notification == FIRING and inhibitor(alert, firing) is not None:
+            continue  # held: its cause's alert speaks for it
         assert alert.pending_notification is not None
-        pending.append(Notification(alert, alert.pending_notification))
+        echoes = tuple(echo for echo in firing.values() if inhibitor(echo, firing) is alert)
+        pending.append(Notification(alert, alert.pending_notification, echoes if alert.state == FIRING else ()))
     return pending
+
+
+def subject_of(alert: ServiceTitanAlert) -> str:
+    return alert.key.removeprefix(f"{alert.rule}:")
+
+
+def inhibitor(alert: ServiceTitanAlert, firing: Mapping[str, ServiceTitanAlert]) -> ServiceTitanAlert | None:
+    """The firing alert that inhibits this one (same subject, a source rule of ``INHIBITED_BY``), if any."""
+    for source in INHIBITED_BY.get(alert.rule, ()):
+        found = firing.get(f"{source}:{subject_of(alert)}")
+        if found is not None:
+            return found
+    return None
 
 
 def mark_sent(notifications: Iterable[Notification], now: datetime | None = None) -> None:

@@ -90,6 +90,12 @@ class TenantsFailed(AirflowFailException):
     def __init__(self, report: BatchReport) -> None:
         super().__init__(report.failure_message())
         self.failed_tenants = [result.target.label for result in report.failed]
+        # Per failed tenant, for the Slack line: who, why (the error's text; the line keeps its first line,
+        # redacted) and which credential (its connection is linked when ServiceTitan refused it).
+        self.failures = [
+            {"label": result.target.label, "credential_id": result.target.credential_id, "error": result.error or ""}
+            for result in report.failed
+        ]
 
 
 def sync(batch: dict[str, Any]) -> None:

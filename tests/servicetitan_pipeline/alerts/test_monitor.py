@@ -106,7 +106,7 @@ class TestRepeatedFailures:
             conn.execute(sa.text("UPDATE servicetitan_alerts SET last_sent_at = last_sent_at - interval '6 hours'"))
         run_sync_failure_monitor(engine, SETTINGS)
         assert len(slack.snapshot()) == 2
-        assert "still firing since" in message_text(slack.snapshot()[1])
+        assert "still firing (sent 1 time before)" in message_text(slack.snapshot()[1])
         assert alerts(engine)[0].send_count == 2
 
     def test_one_resolved_notice_when_the_condition_clears(
@@ -496,7 +496,7 @@ class TestDataQualityScore:
         assert run_health_monitor(engine, SETTINGS).conditions == []
         resolved = message_text(slack.snapshot()[2])
         assert "Resolved" in resolved
-        assert "customers:integration:572" in resolved
+        assert "(integration, tenant 572) · customers" in json.loads(resolved)["text"]
         (alert,) = alerts(engine)
         assert alert.state == "resolved"
 

@@ -48,7 +48,8 @@ def test_alert_and_digest_messages_link_to_the_configured_base_url(
 ) -> None:
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", configured)
     _text, blocks = alert_message([_firing_alert()])
-    assert _links(blocks) == [f"{base}/dags/servicetitan_sync/runs", f"{base}/servicetitan/dashboard"]
+    # The alert's own link goes to the failed runs (and their logs), not to the generic runs list.
+    assert _links(blocks) == [f"{base}/dags/servicetitan_sync/runs?state=failed", f"{base}/servicetitan/dashboard"]
     _text, digest = digest_message([], 0)
     assert _links(digest) == [f"{base}/servicetitan/dashboard"]
 
@@ -58,7 +59,7 @@ def test_without_a_base_url_links_fall_back_to_airflows_own_default(monkeypatch:
     monkeypatch.delenv("AIRFLOW__WEBSERVER__BASE_URL", raising=False)
     assert airflow_base_url() == DEFAULT_BASE_URL == "http://localhost:8080"
     _text, blocks = alert_message([_firing_alert()])
-    assert _links(blocks)[0] == "http://localhost:8080/dags/servicetitan_sync/runs"
+    assert _links(blocks)[0] == "http://localhost:8080/dags/servicetitan_sync/runs?state=failed"
 
 
 @pytest.mark.parametrize(("configured", "base"), BASE_URLS)
@@ -77,11 +78,13 @@ def test_the_task_failure_notice_links_to_the_configured_base_url(
         task_id="sync",
         map_index=1,
         try_number=4,
-        rendered_map_index="Bright HVAC (integration)",
+        max_tries=3,
+        rendered_map_index="Bright HVAC (integration, tenant 1002)",
     )
-    notify_task_failure({"ti": ti, "task_instance": ti})
+    notify_task_failure({"ti": ti, "task_instance": ti, "exception": RuntimeError("boom")})
     (message,) = slack.snapshot()
-    assert message["text"] == (
-        ":x: servicetitan_sync: task sync failed for Bright HVAC (integration) (try 4). Log: "
-        f"{base}/dags/servicetitan_sync/runs/manual__2026-11-18T10%3A00%3A00%2B00%3A00/tasks/sync/mapped/1?try_number=4"
-    )
+    assert message["text"].startswith(":x: servicetitan_sync: task sync failed for Bright HVAC (integration, tenant")
+    assert (
+        f"<{base}/dags/servicetitan_sync/runs/manual__2026-11-18T10%3A00%3A00%2B00%3A00/tasks/sync/mapped/1"
+        "?try_number=4|Task log (try 4)>"
+    ) in json.dumps(message["blocks"])

@@ -105,3 +105,18 @@ def _handler_for(receiver: SlackReceiver) -> type[BaseHTTPRequestHandler]:
             pass  # the webhook URL is a secret in real life: never log requests
 
     return Handler
+
+
+def as_text(message: dict[str, Any]) -> str:
+    """A message as Slack would show it, in plain text: its blocks (header, sections, context) one paragraph each,
+    links written ``text (url)``; just its ``text`` when it has no blocks."""
+    import re
+
+    paragraphs = []
+    for block in message.get("blocks") or []:
+        if "text" in block:
+            paragraphs.append(str(block["text"].get("text", "")))
+        paragraphs.extend(str(element.get("text", "")) for element in block.get("elements", []))
+    text = "\n".join(paragraphs) or str(message.get("text", ""))
+    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
