@@ -336,7 +336,7 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
         fields = sorted({name for row in rows for name in row["field_completeness"] or {}})
         header = "".join(
             f"<th>{escape(label)}</th>"
-            for label in ["credential", "validated", "score", "records", "invalid", *fields, "report"]
+            for label in ["credential", "validated", "score (% of records valid)", "records", "invalid", *fields, "report"]
         )
         body = []
         for row in rows:
