@@ -126,10 +126,39 @@ def test_the_dashboard_opens_inside_the_airflow_ui(page: Page) -> None:
     page.goto("/")
     page.get_by_role("button", name="Browse").click()
     page.get_by_role("menuitem", name="ServiceTitan", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/plugin/servicetitan"))
+    # Airflow mirrors the iframe's path into its address: once, not /plugin/servicetitan/servicetitan/...
+    expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/dashboard$"))
     frame = _embedded_frame(page)
     expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
     _assert_no_horizontal_scroll(frame, "the dashboard inside the Airflow UI")
+    # A link followed inside the page moves Airflow's address with it.
+    frame.get_by_role("link", name="Health report").click()
+    expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/health$"))
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
+def test_the_embedded_dashboard_follows_airflows_colour_mode(
+    page: Page, console_errors: ConsoleErrors, theme: str, size: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto("/")
+    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)  # as Airflow's colour-mode switch keeps it
+    page.goto("/plugin/monitoring")
+    frame = _embedded_frame(page)
+    expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
+    assert page.evaluate("document.documentElement.classList.contains('dark')") == (theme == "dark")
+    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
+    background = frame.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(17, 24, 39)") == (theme == "dark"), background
+    _assert_no_horizontal_scroll(frame, f"the dashboard at {size[0]} px")
+    shots = ARTIFACTS / "dashboard"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"dashboard-{size[0]}-{theme}.png"), full_page=True)
+    handle = page.locator("iframe").element_handle()
+    assert handle is not None
+    handle.screenshot(path=str(shots / f"dashboard-frame-{size[0]}-{theme}.png"))
+    assert console_errors.messages == []
 
 
 @pytest.mark.parametrize("name", list(PROJECT_PAGES))

@@ -31,6 +31,8 @@ SUCCESS, FAILED, RUNNING, WARNING = "#16a34a", "#dc2626", "#0891b2", "#d97706"
 # Per-credential series: no green and no red, which would read as "succeeding" and "failing".
 PALETTE = ["#2563eb", "#7c3aed", "#d97706", "#db2777", "#0e7490", "#64748b", "#a16207", "#4338ca"]
 DATA_TYPES = ("invoices", "customers", "both")
+# The project's score, told apart from GX's "Success Percent" (the share of expectations met).
+SCORE_LABEL = "score (% of records valid)"
 MAX_DAYS = 90
 
 
@@ -336,7 +338,7 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
         fields = sorted({name for row in rows for name in row["field_completeness"] or {}})
         header = "".join(
             f"<th>{escape(label)}</th>"
-            for label in ["credential", "validated", "score (% of records valid)", "records", "invalid", *fields, "report"]
+            for label in ["credential", "validated", SCORE_LABEL, "records", "invalid", *fields, "report"]
         )
         body = []
         for row in rows:

@@ -191,14 +191,16 @@ def test_gx_page_is_tidied() -> None:
     page = (
         '<html><head><title>x</title></head><body><nav class="navbar navbar-expand-md sticky-top border-bottom">'
         '</nav><p class="mb-0 mt-1"><span class="h6">Expectation Suite:</span> <a href="#">invoices</a>\n'
-        " Data asset: None\n <span class=\"h6\">Status:</span> ok</p>"
+        ' Data asset: None\n <span class="h6">Status:</span> ok</p>'
         "<table><tr><td>Success Percent</td><td>7.14%</td></tr></table>"
         '\n<footer>\n  <p>Stay current on everything GX with our newsletter <a href="https://greatexpectations.io/'
         'newsletter">Subscribe</a></p>\n</footer>\n</body></html>'
     )
     tidied = tidy_gx_page(page)
-    assert "Subscribe" not in tidied and "newsletter" not in tidied
-    assert "Data asset" not in tidied and "Status:" in tidied
+    assert "Subscribe" not in tidied
+    assert "newsletter" not in tidied
+    assert "Data asset" not in tidied
+    assert "Status:" in tidied
     assert f"<td>{SUCCESS_PERCENT_LABEL}</td><td>7.14%</td>" in tidied
     assert "nav.navbar.sticky-top{position:static}" in tidied
     assert tidy_gx_page(tidied) == tidied

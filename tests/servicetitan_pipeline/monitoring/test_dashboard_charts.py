@@ -51,7 +51,8 @@ def test_today_and_every_day_with_data_are_labelled() -> None:
     assert "11-30" in _x_labels(svg)
     svg = bar_chart("Syncs", days * 3, [("completed", [0] * 41 + [2], "#16a34a")])  # 42 columns: no room for all
     labels = _x_labels(svg)
-    assert labels[-1] == "11-30" and 5 <= len(labels) < 42
+    assert labels[-1] == "11-30"
+    assert 5 <= len(labels) < 42
 
 
 def test_a_legend_is_html_that_wraps() -> None:

@@ -228,8 +228,10 @@ def test_the_api_chart_adds_up_the_hours_requests(session: Session) -> None:
     assert (row["requests"], row["errors"], row["rate_limited"], row["circuit_opened"]) == (21, 2, 1, 1)
     assert round(float(row["avg_response_time_ms"]), 2) == round((4 * 100 + 9 * 200) / 13, 2)  # weighted
     html = render_dashboard(data, now=now)
-    assert "11-19 11:00 succeeded: 19" in html and "11-19 11:00 failed: 2" in html
-    assert "11-19 11:00 429 answers: 1" in html and "11-19 11:00 circuit opened: 1" in html
+    assert "11-19 11:00 succeeded: 19" in html
+    assert "11-19 11:00 failed: 2" in html
+    assert "11-19 11:00 429 answers: 1" in html
+    assert "11-19 11:00 circuit opened: 1" in html
     endpoints = html[html.index("<caption>Errors by endpoint") :]
     assert "<td>invoices</td><td>13</td><td>2</td><td>15.38 %</td><td>1</td><td>0</td>" in endpoints
     assert "<td>customers</td><td>8</td><td>0</td><td>0.00 %</td><td>0</td><td>1</td>" in endpoints
