@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
+from sqlalchemy.orm import Session
 
 from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors
 
@@ -136,6 +139,52 @@ def test_the_dashboard_opens_inside_the_airflow_ui(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/health$"))
 
 
+@pytest.fixture(scope="module")
+def a_week_of_history(airflow_ui: AirflowUI) -> Iterator[None]:
+    """A week of syncs and API figures for the stack's credentials (a failing one among them), so that the
+    screenshots show charts; removed afterwards, leaving the stack as `make run` left it."""
+    from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
+    from tests.factories import make_sync_log
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    with Session(airflow_ui.engine) as session:
+        credentials = session.scalars(sa.select(ServiceTitanCredential).order_by("tenant_id")).all()
+        rows: list[Any] = []
+        for day in range(7):
+            for k, credential in enumerate(credentials):
+                started = now - timedelta(days=day, hours=2 + k)
+                failing = k == len(credentials) - 1 and day % 2 == 0
+                rows.append(
+                    make_sync_log(
+                        credential, started_at=started, status="failed" if failing else "completed",
+                        completed_at=started + timedelta(seconds=1.87 + 0.4 * k + 0.1 * day),
+                        processing_time_seconds=2, records_processed=1000, records_successful=990 - 10 * k,
+                        records_failed=10 + 10 * k,
+                    )
+                )  # fmt: skip
+                tags = {"company": credential.company_name, "environment": "integration", "data_type": "invoices"}
+                for name, value in [
+                    ("servicetitan.api.requests", 21 - 3 * k),
+                    ("servicetitan.api.response_time_ms", 120 + 40 * k),
+                    ("servicetitan.api.request_errors", 2 * k),
+                    ("servicetitan.api.rate_limited", k),
+                    ("servicetitan.api.circuit_opened", int(failing)),
+                ]:
+                    if value:
+                        rows.append(
+                            ServiceTitanMetricSnapshot(
+                                name=name, value=value, collected_at=started, tags={**tags, "endpoint": "invoices"}
+                            )
+                        )
+        session.add_all(rows)
+        session.commit()
+        yield
+        for row in rows:
+            session.delete(row)
+        session.commit()
+
+
+@pytest.mark.usefixtures("a_week_of_history")
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
 def test_the_embedded_dashboard_follows_airflows_colour_mode(

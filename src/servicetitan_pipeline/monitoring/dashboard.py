@@ -142,9 +142,9 @@ def load_dashboard(
 
 # -- SVG ----------------------------------------------------------------------------------------------------
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 560, 200, 48, 12, 14, 24
-# The narrowest gap between two day labels ("12-03" is about 30 px at the axis font).
-LABEL_GAP = 34
+W, H, LEFT, RIGHT, TOP, BOTTOM = 480, 200, 44, 10, 14, 24
+# The narrowest gap between two day labels ("12-03" is about 27 px at the axis font): 14 days all fit.
+LABEL_GAP = 30
 
 Series = tuple[str, list[float], str]  # name, values, colour
 LineSeries = tuple[str, list[float | None], str]

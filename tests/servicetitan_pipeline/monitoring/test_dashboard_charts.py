@@ -11,7 +11,7 @@ from servicetitan_pipeline.monitoring.dashboard import bar_chart, line_chart
 
 
 def _y_ticks(svg: str) -> list[str]:
-    return re.findall(r'<text class="axis" x="42" [^>]*text-anchor="end">([^<]+)</text>', svg)
+    return re.findall(r'<text class="axis" x="38" [^>]*text-anchor="end">([^<]+)</text>', svg)
 
 
 @pytest.mark.parametrize(
