@@ -143,8 +143,8 @@ def load_dashboard(
 # -- SVG ----------------------------------------------------------------------------------------------------
 
 W, H, LEFT, RIGHT, TOP, BOTTOM = 480, 200, 44, 10, 14, 24
-# The narrowest gap between two day labels ("12-03" is about 27 px at the axis font): 14 days all fit.
-LABEL_GAP = 30
+# The axis font's width per character, in the chart's units (10.5 px digits), and the room between labels.
+CHAR_WIDTH, LABEL_PAD = 6.2, 5
 
 Series = tuple[str, list[float], str]  # name, values, colour
 LineSeries = tuple[str, list[float | None], str]
@@ -160,16 +160,38 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")  # 0.25, 37.5, 1.87: as many decimals as the value has
 
 
-def _labelled(x_labels: list[str], keep: set[int]) -> list[int]:
-    """The x labels to print: the last (today), those in ``keep`` (days with data), then every other one
-    that has room; a label too close to one already placed is left out."""
+def _tick_parts(label: str) -> tuple[str, str]:
+    """("11", "27") for "11-27", ("11-27", "08:00") for "11-27 08:00": a tick repeats only the part that
+    changes, so two weeks of days fit in a chart's width; the month (or day) shows where it changes."""
+    if " " in label:
+        head, _, tail = label.partition(" ")
+        return head, tail
+    if len(label) == 5 and label[2] == "-":
+        return label[:2], label[3:]
+    return "", label
+
+
+def _labelled(x_labels: list[str], keep: set[int]) -> list[tuple[int, str]]:
+    """The x ticks to print, (index, text): the last (today) first, then those in ``keep`` (days with data),
+    then every other one that has room; a tick that would overlap one already placed is left out."""
     slot = (W - LEFT - RIGHT) / max(len(x_labels), 1)
+    short = {i: _tick_parts(label)[1] for i, label in enumerate(x_labels)}
+    widest = max((len(label) for label in x_labels), default=0) * CHAR_WIDTH  # a tick may show in full
     placed: list[int] = []
     last = len(x_labels) - 1
     for i in [last, *sorted(keep, reverse=True), *range(last, -1, -1)]:
-        if 0 <= i <= last and i not in placed and all(abs(i - j) * slot >= LABEL_GAP for j in placed):
+        if not 0 <= i <= last or i in placed:
+            continue
+        width = len(short[i]) * CHAR_WIDTH
+        if all(abs(i - j) * slot >= (width + widest) / 2 + LABEL_PAD for j in placed):
             placed.append(i)
-    return sorted(placed)
+    ticks = []
+    previous_head = None
+    for i in sorted(placed):
+        head, tail = _tick_parts(x_labels[i])
+        ticks.append((i, x_labels[i] if head != previous_head else tail))
+        previous_head = head
+    return ticks
 
 
 def _legend(items: list[tuple[str, str]]) -> str:
@@ -195,11 +217,9 @@ def _frame(
         y = TOP + plot_h - plot_h * tick / top
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>')
-    for i in _labelled(x_labels, keep):
+    for i, text in _labelled(x_labels, keep):
         x = LEFT + plot_w * (i + 0.5) / max(len(x_labels), 1)
-        parts.append(
-            f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(x_labels[i])}</text>'
-        )
+        parts.append(f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(text)}</text>')
     parts.append(body)
     parts.append("</svg>")
     if len(legend) > 1 or (legend and legend[0][0] != title):

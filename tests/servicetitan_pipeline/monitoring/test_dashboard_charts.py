@@ -46,13 +46,16 @@ def _x_labels(svg: str) -> list[str]:
 
 
 def test_today_and_every_day_with_data_are_labelled() -> None:
-    days = [f"11-{d:02d}" for d in range(17, 31)]  # 14 days, data today only
+    days = [f"11-{d:02d}" for d in range(19, 31)] + ["12-01", "12-02"]  # the default 14 days, data today only
     svg = bar_chart("Syncs", days, [("completed", [0] * 13 + [2], "#16a34a")])
-    assert "11-30" in _x_labels(svg)
-    svg = bar_chart("Syncs", days * 3, [("completed", [0] * 41 + [2], "#16a34a")])  # 42 columns: no room for all
+    # Every day, the month written where it starts or changes.
+    assert _x_labels(svg) == ["11-19", *[str(d) for d in range(20, 31)], "12-01", "02"]
+    ninety = [f"{9 + d // 30:02d}-{d % 30 + 1:02d}" for d in range(90)]
+    svg = bar_chart("Syncs", ninety, [("completed", [0] * 40 + [1] + [0] * 48 + [2], "#16a34a")])
     labels = _x_labels(svg)
-    assert labels[-1] == "11-30"
-    assert 5 <= len(labels) < 42
+    assert labels[-1] == "30"  # today
+    assert "11" in labels  # the day with data (10-11)
+    assert 5 <= len(labels) < 30
 
 
 def test_a_legend_is_html_that_wraps() -> None:
