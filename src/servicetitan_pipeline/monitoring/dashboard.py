@@ -161,11 +161,8 @@ def _fmt(value: float) -> str:
 
 
 def _tick_parts(label: str) -> tuple[str, str]:
-    """("11", "27") for "11-27", ("11-27", "08:00") for "11-27 08:00": a tick repeats only the part that
-    changes, so two weeks of days fit in a chart's width; the month (or day) shows where it changes."""
-    if " " in label:
-        head, _, tail = label.partition(" ")
-        return head, tail
+    """("11", "27") for "11-27": a day's tick repeats only the day, so two weeks of days fit in a chart's
+    width; the month shows where it changes. Any other label (an hour's) is printed whole."""
     if len(label) == 5 and label[2] == "-":
         return label[:2], label[3:]
     return "", label
@@ -219,7 +216,12 @@ def _frame(
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>')
     for i, text in _labelled(x_labels, keep):
         x = LEFT + plot_w * (i + 0.5) / max(len(x_labels), 1)
-        parts.append(f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(text)}</text>')
+        anchor = "middle"
+        if x + len(text) * CHAR_WIDTH / 2 > W:  # the last tick would run off the chart's right edge
+            x, anchor = W - 1, "end"
+        parts.append(
+            f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="{anchor}">{escape(text)}</text>'
+        )
     parts.append(body)
     parts.append("</svg>")
     if len(legend) > 1 or (legend and legend[0][0] != title):

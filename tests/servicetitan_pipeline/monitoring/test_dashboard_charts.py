@@ -42,7 +42,7 @@ def test_measure_axes_tick_round_quarters(largest: float, ticks: list[str]) -> N
 
 
 def _x_labels(svg: str) -> list[str]:
-    return re.findall(r'text-anchor="middle">([^<]+)</text>', svg)
+    return re.findall(r'y="192" text-anchor="(?:middle|end)">([^<]+)</text>', svg)
 
 
 def test_today_and_every_day_with_data_are_labelled() -> None:
