@@ -43,6 +43,8 @@ class SyncMetrics:
         self.api_requests = 0
         self.api_errors = 0
         self._api_milliseconds = 0.0
+        # Per endpoint: requests, errors, 429s, circuit openings and milliseconds.
+        self._by_endpoint: dict[str, list[float]] = {}
 
     def sync_started(self) -> None:
         self._backend.incr("servicetitan.sync.started", tags=self._tags)
@@ -61,6 +63,12 @@ class SyncMetrics:
         self.api_requests += 1
         self.api_errors += 1 if report.error else 0
         self._api_milliseconds += report.duration_seconds * 1000
+        figures = self._by_endpoint.setdefault(report.endpoint, [0, 0, 0, 0, 0.0])
+        figures[0] += 1
+        figures[1] += 1 if report.error else 0
+        figures[2] += 1 if report.status == 429 else 0
+        figures[3] += 1 if report.opened_circuit else 0
+        figures[4] += report.duration_seconds * 1000
         tags = {**self._tags, "endpoint": report.endpoint, "status": str(report.status or "none")}
         self._backend.incr("servicetitan.api.requests", tags=tags)
         self._backend.timing("servicetitan.api.response_time", report.duration_seconds * 1000, tags=tags)
@@ -73,11 +81,19 @@ class SyncMetrics:
             self._backend.gauge("servicetitan.credentials.token_expiry_seconds", token_expiry_seconds, tags=self._tags)
 
     def api_snapshot(self) -> list[tuple[str, float, dict[str, Any]]]:
-        """(name, value, tags) rows for servicetitan_metric_snapshots: this sync's request count and mean
-        response time. API errors are the collector's series (from the sync logs), not repeated here."""
-        if not self.api_requests:
-            return []
-        return [
-            ("servicetitan.api.requests", float(self.api_requests), self._tags),
-            ("servicetitan.api.response_time_ms", self._api_milliseconds / self.api_requests, self._tags),
-        ]
+        """(name, value, tags) rows for servicetitan_metric_snapshots: this sync's requests, mean response
+        time, failed requests, 429 answers and circuit-breaker openings, per endpoint. Counts of one sync, so
+        the dashboard adds them up per hour (zero counts are left out)."""
+        rows: list[tuple[str, float, dict[str, Any]]] = []
+        for endpoint, (requests, errors, rate_limited, openings, milliseconds) in sorted(self._by_endpoint.items()):
+            tags = {**self._tags, "endpoint": endpoint}
+            rows.append(("servicetitan.api.requests", float(requests), tags))
+            rows.append(("servicetitan.api.response_time_ms", milliseconds / requests, tags))
+            for name, value in (
+                ("servicetitan.api.request_errors", errors),
+                ("servicetitan.api.rate_limited", rate_limited),
+                ("servicetitan.api.circuit_opened", openings),
+            ):
+                if value:
+                    rows.append((name, float(value), tags))
+        return rows

@@ -17,27 +17,29 @@ class ServiceTitanPlugin(AirflowPlugin):
     listeners = [run_note]
     fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "ServiceTitan monitoring"}]
     # Under Browse in the navigation, shown inside the Airflow UI. Relative hrefs (no leading slash), so
-    # they work under a base URL or a reverse proxy.
+    # they work under a base URL or a reverse proxy. Airflow 3.3 mirrors the iframe's path into its address as
+    # /plugin/<url_route><path> (so a link followed inside the page moves the address too): a url_route of
+    # "servicetitan" would read /plugin/servicetitan/servicetitan/dashboard, hence "monitoring".
     external_views = [
         {
             "name": "ServiceTitan",
             "href": "servicetitan/dashboard",
             "destination": "nav",
             "category": "browse",
-            "url_route": "servicetitan",
+            "url_route": "monitoring",
         },
         {
             "name": "ServiceTitan health",
             "href": "servicetitan/health",
             "destination": "nav",
             "category": "browse",
-            "url_route": "servicetitan-health",
+            "url_route": "monitoring-health",
         },
         {
             "name": "ServiceTitan data docs",
             "href": "servicetitan/data-docs/",
             "destination": "nav",
             "category": "browse",
-            "url_route": "servicetitan-data-docs",
+            "url_route": "monitoring-data-docs",
         },
     ]

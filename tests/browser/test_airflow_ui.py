@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
+from sqlalchemy.orm import Session
 
 from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors
 
@@ -126,10 +129,85 @@ def test_the_dashboard_opens_inside_the_airflow_ui(page: Page) -> None:
     page.goto("/")
     page.get_by_role("button", name="Browse").click()
     page.get_by_role("menuitem", name="ServiceTitan", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/plugin/servicetitan"))
+    # Airflow mirrors the iframe's path into its address: once, not /plugin/servicetitan/servicetitan/...
+    expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/dashboard$"))
     frame = _embedded_frame(page)
     expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
     _assert_no_horizontal_scroll(frame, "the dashboard inside the Airflow UI")
+    # A link followed inside the page moves Airflow's address with it.
+    frame.get_by_role("link", name="Health report").click()
+    expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/health$"))
+
+
+@pytest.fixture(scope="module")
+def a_week_of_history(airflow_ui: AirflowUI) -> Iterator[None]:
+    """A week of syncs and API figures for the stack's credentials (a failing one among them), so that the
+    screenshots show charts; removed afterwards, leaving the stack as `make run` left it."""
+    from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanMetricSnapshot
+    from tests.factories import make_sync_log
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    with Session(airflow_ui.engine) as session:
+        credentials = session.scalars(sa.select(ServiceTitanCredential).order_by("tenant_id")).all()
+        rows: list[Any] = []
+        for day in range(7):
+            for k, credential in enumerate(credentials):
+                started = now - timedelta(days=day, hours=2 + k)
+                failing = k == len(credentials) - 1 and day % 2 == 0
+                rows.append(
+                    make_sync_log(
+                        credential, started_at=started, status="failed" if failing else "completed",
+                        completed_at=started + timedelta(seconds=1.87 + 0.4 * k + 0.1 * day),
+                        processing_time_seconds=2, records_processed=1000, records_successful=990 - 10 * k,
+                        records_failed=10 + 10 * k,
+                    )
+                )  # fmt: skip
+                tags = {"company": credential.company_name, "environment": "integration", "data_type": "invoices"}
+                for name, value in [
+                    ("servicetitan.api.requests", 21 - 3 * k),
+                    ("servicetitan.api.response_time_ms", 120 + 40 * k),
+                    ("servicetitan.api.request_errors", 2 * k),
+                    ("servicetitan.api.rate_limited", k),
+                    ("servicetitan.api.circuit_opened", int(failing)),
+                ]:
+                    if value:
+                        rows.append(
+                            ServiceTitanMetricSnapshot(
+                                name=name, value=value, collected_at=started, tags={**tags, "endpoint": "invoices"}
+                            )
+                        )
+        session.add_all(rows)
+        session.commit()
+        yield
+        for row in rows:
+            session.delete(row)
+        session.commit()
+
+
+@pytest.mark.usefixtures("a_week_of_history")
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366", "1920"])
+def test_the_embedded_dashboard_follows_airflows_colour_mode(
+    page: Page, console_errors: ConsoleErrors, theme: str, size: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto("/")
+    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)  # as Airflow's colour-mode switch keeps it
+    page.goto("/plugin/monitoring")
+    frame = _embedded_frame(page)
+    expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
+    assert page.evaluate("document.documentElement.classList.contains('dark')") == (theme == "dark")
+    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
+    background = frame.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(17, 24, 39)") == (theme == "dark"), background
+    _assert_no_horizontal_scroll(frame, f"the dashboard at {size[0]} px")
+    shots = ARTIFACTS / "dashboard"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"dashboard-{size[0]}-{theme}.png"), full_page=True)
+    handle = page.locator("iframe").element_handle()
+    assert handle is not None
+    handle.screenshot(path=str(shots / f"dashboard-frame-{size[0]}-{theme}.png"))
+    assert console_errors.messages == []
 
 
 @pytest.mark.parametrize("name", list(PROJECT_PAGES))

@@ -45,3 +45,29 @@ def test_sync_metrics_arrive_over_statsd() -> None:
     assert "airflow.servicetitan.sync.records_failed" in names
     assert "airflow.servicetitan.sync.success_rate" in names
     assert any(line.startswith("airflow.servicetitan.sync.duration:2500") for line in received)
+
+
+class _NoBackend:
+    def incr(self, stat: str, count: int = 1, *, tags: dict[str, object]) -> None: ...
+    def gauge(self, stat: str, value: float, *, tags: dict[str, object]) -> None: ...
+    def timing(self, stat: str, milliseconds: float, *, tags: dict[str, object]) -> None: ...
+
+
+def test_a_syncs_api_snapshot_counts_429s_circuit_openings_and_errors_per_endpoint() -> None:
+    from servicetitan_pipeline.metrics import SyncMetrics
+    from servicetitan_pipeline.servicetitan.client import CallReport
+
+    metrics = SyncMetrics(_NoBackend(), company="Acme", environment="integration", data_type="invoices")
+    for status, error, opened in [(200, None, False), (429, "RateLimitedError", False), (503, "TransientError", True)]:
+        metrics.api_call(CallReport("invoices", "GET", status, 0.1, 1, error, opened))
+    metrics.api_call(CallReport("customers", "GET", 200, 0.3, 1, None))
+    rows = {(name, tags["endpoint"]): value for name, value, tags in metrics.api_snapshot()}
+    assert rows == {
+        ("servicetitan.api.requests", "customers"): 1,
+        ("servicetitan.api.response_time_ms", "customers"): 300,
+        ("servicetitan.api.requests", "invoices"): 3,
+        ("servicetitan.api.response_time_ms", "invoices"): 100,
+        ("servicetitan.api.request_errors", "invoices"): 2,
+        ("servicetitan.api.rate_limited", "invoices"): 1,
+        ("servicetitan.api.circuit_opened", "invoices"): 1,
+    }

@@ -89,9 +89,9 @@ def test_airflow_lists_the_nav_entry_for_the_ui(airflow_api: TestClient) -> None
     assert answer.status_code == 200
     [plugin] = [p for p in answer.json()["plugins"] if p["name"] == "servicetitan"]
     assert [(v["name"], v["href"], v["destination"], v["url_route"]) for v in plugin["external_views"]] == [
-        ("ServiceTitan", "servicetitan/dashboard", "nav", "servicetitan"),
-        ("ServiceTitan health", "servicetitan/health", "nav", "servicetitan-health"),
-        ("ServiceTitan data docs", "servicetitan/data-docs/", "nav", "servicetitan-data-docs"),
+        ("ServiceTitan", "servicetitan/dashboard", "nav", "monitoring"),
+        ("ServiceTitan health", "servicetitan/health", "nav", "monitoring-health"),
+        ("ServiceTitan data docs", "servicetitan/data-docs/", "nav", "monitoring-data-docs"),
     ]
 
 

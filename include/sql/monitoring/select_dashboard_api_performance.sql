@@ -1,4 +1,28 @@
-SELECT hour, avg_response_time_ms, requests, errors
-FROM servicetitan_dashboard_api_performance
-WHERE hour >= :since_hour
-ORDER BY hour
+-- Dashboard, API performance per UTC hour from :since to :until, for one credential and data type or all
+-- (NULL). Each sync stores its own counts (SyncMetrics.api_snapshot), so an hour's figures are their sums;
+-- the response time is the mean of the syncs' means, weighted by their requests.
+SELECT
+    date_trunc('hour', s.collected_at AT TIME ZONE 'UTC') AS hour,
+    sum(s.value) FILTER (WHERE s.name = 'servicetitan.api.requests') AS requests,
+    coalesce(sum(s.value) FILTER (WHERE s.name = 'servicetitan.api.request_errors'), 0) AS errors,
+    coalesce(sum(s.value) FILTER (WHERE s.name = 'servicetitan.api.rate_limited'), 0) AS rate_limited,
+    coalesce(sum(s.value) FILTER (WHERE s.name = 'servicetitan.api.circuit_opened'), 0) AS circuit_opened,
+    sum(s.value * r.value) FILTER (WHERE s.name = 'servicetitan.api.response_time_ms')
+        / nullif(sum(r.value) FILTER (WHERE s.name = 'servicetitan.api.response_time_ms'), 0)
+        AS avg_response_time_ms
+FROM servicetitan_metric_snapshots AS s
+-- the requests of the same sync and endpoint, weighing its mean response time
+LEFT JOIN servicetitan_metric_snapshots AS r
+    ON s.name = 'servicetitan.api.response_time_ms' AND r.name = 'servicetitan.api.requests'
+    AND r.collected_at = s.collected_at AND r.tags = s.tags
+LEFT JOIN servicetitan_credentials AS c ON c.id = CAST(:credential_id AS uuid)
+WHERE s.name IN (
+        'servicetitan.api.requests', 'servicetitan.api.response_time_ms', 'servicetitan.api.request_errors',
+        'servicetitan.api.rate_limited', 'servicetitan.api.circuit_opened'
+    )
+    AND s.collected_at >= :since AND s.collected_at < :until
+    AND (CAST(:credential_id AS uuid) IS NULL
+        OR (s.tags ->> 'company' = c.company_name AND s.tags ->> 'environment' = c.environment::text))
+    AND (CAST(:data_type AS text) IS NULL OR s.tags ->> 'data_type' = CAST(:data_type AS text))
+GROUP BY 1
+ORDER BY 1

@@ -168,7 +168,30 @@ def localize_html(html: str, *, depth: int, page: str = "<html>") -> str:
             return match[0]
         return f"url({match['q']}{target}{match['q']})"
 
-    return _HTML_WITHOUT_LANG.sub('<html lang="en"', _CSS_URL.sub(css_url, _TAG.sub(tag, html)), count=1)
+    localized = _HTML_WITHOUT_LANG.sub('<html lang="en"', _CSS_URL.sub(css_url, _TAG.sub(tag, html)), count=1)
+    return tidy_gx_page(localized)
+
+
+# GX's newsletter footer: marketing, and a link to the internet on machines that have none.
+_NEWSLETTER_FOOTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>\s*", re.IGNORECASE | re.DOTALL)
+# "Data asset: None" in a validation's overview: the pages validate in-memory frames, which have no asset name.
+_NO_DATA_ASSET = re.compile(r"(?:<[^>/]*>)?Data asset:(?:</[^>]*>)?\s*(?:<[^>/]*>)?None(?:</[^>]*>)?\s*")
+# GX's "Success Percent" counts expectations met; the project's score (dashboard, Slack) counts valid records.
+_SUCCESS_PERCENT = re.compile(r">\s*Success Percent\s*<")
+SUCCESS_PERCENT_LABEL = "Expectations met (%) &ndash; not the share of valid records, which is the project&#39;s score"
+# GX's navbar is sticky (70 px) and covers the top of every table scrolled under it; left in the page's flow.
+_TIDY_STYLE = '<style id="servicetitan-tidy">nav.navbar.sticky-top{position:static}.sticky{top:0}</style>'
+
+
+def tidy_gx_page(html: str) -> str:
+    """GX's page without its newsletter footer, its "Data asset: None" and its sticky navbar, and with its
+    Success Percent said to be a share of expectations. Idempotent."""
+    html = _NEWSLETTER_FOOTER.sub("", html)
+    html = _NO_DATA_ASSET.sub("", html)
+    html = _SUCCESS_PERCENT.sub(f">{SUCCESS_PERCENT_LABEL}<", html)
+    if "servicetitan-tidy" not in html and "</head>" in html:
+        html = html.replace("</head>", _TIDY_STYLE + "</head>", 1)
+    return html
 
 
 def _normalized(url: str) -> str:

@@ -1,10 +1,11 @@
 """The dashboard page (sync health, API performance, credential health, data quality), read from the views of
-migration 0004 and the data-quality results of 0005, drawn as inline SVG on the server: no JavaScript, no CDN, so it
-works with no internet. Its stylesheet is served by the same app."""
+migration 0004 and the data-quality results of 0005, drawn as inline SVG on the server: no CDN, so it works with no
+internet. Its stylesheet is served by the same app; its one script only follows Airflow's colour mode."""
 
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -24,7 +25,63 @@ LOW_QUALITY_PERCENT = 95.0
 # Links to the data docs are relative to the dashboard (``<root>/servicetitan/dashboard``), so they hold
 # under any host and any sub-path the UI is served from.
 DOCS_BASE = ".."
-PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
+# Outcomes in Airflow's colours (its state colours: success green, failed red, running cyan), so a colour means
+# the same on both sides of the iframe.
+SUCCESS, FAILED, RUNNING, WARNING = "#16a34a", "#dc2626", "#0891b2", "#d97706"
+# Per-credential series: no green and no red, which would read as "succeeding" and "failing".
+PALETTE = ["#2563eb", "#7c3aed", "#d97706", "#db2777", "#0e7490", "#64748b", "#a16207", "#4338ca"]
+DATA_TYPES = ("invoices", "customers", "both")
+# The project's score, told apart from GX's "Success Percent" (the share of expectations met).
+SCORE_LABEL = "score (% of records valid)"
+MAX_DAYS = 90
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """What the page shows: one credential (its id) and data type, or all (None), over ``since``..``until``
+    (UTC days, inclusive); from the query string, so a filtered view is a link."""
+
+    since: date
+    until: date
+    credential_id: uuid.UUID | None = None
+    data_type: str | None = None
+
+    @classmethod
+    def from_query(
+        cls,
+        now: datetime,
+        days: int = 14,
+        since: str | None = None,
+        until: str | None = None,
+        credential: str | None = None,
+        data_type: str | None = None,
+    ) -> DashboardFilter:
+        """Anything unreadable falls back to the default (the last ``days`` days, every credential and type)."""
+        last = _parse_day(until) or now.date()
+        first = _parse_day(since) or last - timedelta(days=min(max(days, 1), MAX_DAYS) - 1)
+        first = min(max(first, last - timedelta(days=MAX_DAYS - 1)), last)
+        try:
+            credential_id = uuid.UUID(credential) if credential else None
+        except ValueError:
+            credential_id = None
+        return cls(first, last, credential_id, data_type if data_type in DATA_TYPES else None)
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "credential_id": None if self.credential_id is None else str(self.credential_id),
+            "data_type": self.data_type,
+        }
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -35,37 +92,62 @@ class DashboardData:
     api: list[dict[str, Any]]
     quality: list[dict[str, Any]]
     latest_quality: list[dict[str, Any]] = field(default_factory=list)
+    api_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    filter: DashboardFilter | None = None
+
+    @property
+    def shown_credentials(self) -> list[dict[str, Any]]:
+        """The credentials the filter keeps (all of them are the filter's choices)."""
+        chosen = self.filter.credential_id if self.filter else None
+        return [row for row in self.credentials if chosen is None or row.get("credential_id") == chosen]
 
     @property
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for row in self.credentials:
+        for row in self.shown_credentials:
             counts[row["connection_status"]] = counts.get(row["connection_status"], 0) + 1
         return counts
 
 
-def load_dashboard(engine: Engine, days: int = 14, now: datetime | None = None) -> DashboardData:
+def load_dashboard(
+    engine: Engine, days: int = 14, now: datetime | None = None, *, filters: DashboardFilter | None = None
+) -> DashboardData:
     now = now or datetime.now(UTC)
-    since_day = (now - timedelta(days=days - 1)).date()
-    since_hour = now - timedelta(days=days)
+    filters = filters or DashboardFilter.from_query(now, days)
+    since = datetime.combine(filters.since, datetime.min.time(), UTC)
+    until = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), UTC)
+    days_range = {"since_day": filters.since, "until_day": filters.until}
+    hours_range = {"since": since, "until": until}
+    chosen = filters.params()
     with engine.connect() as conn:
 
         def rows(name: str, **params: Any) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(name)), params)]
 
         return DashboardData(
-            days=days,
-            sync_daily=rows("monitoring/select_dashboard_sync_daily", since_day=since_day),
+            days=filters.days,
+            sync_daily=rows("monitoring/select_dashboard_sync_daily", **days_range, **chosen),
             credentials=rows("monitoring/select_dashboard_credential_health"),
-            api=rows("monitoring/select_dashboard_api_performance", since_hour=since_hour),
-            quality=rows("monitoring/select_dashboard_data_quality", since_day=since_day),
-            latest_quality=rows("monitoring/select_dashboard_latest_data_quality"),
+            api=rows("monitoring/select_dashboard_api_performance", **hours_range, **chosen),
+            quality=rows(
+                "monitoring/select_dashboard_data_quality",
+                **days_range,
+                credential_id=chosen["credential_id"],
+            ),
+            latest_quality=rows("monitoring/select_dashboard_latest_data_quality", **chosen),
+            api_endpoints=rows("monitoring/select_dashboard_api_endpoints", **hours_range, **chosen),
+            filter=filters,
         )
 
 
 # -- SVG ----------------------------------------------------------------------------------------------------
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 48, 12, 14, 38
+W, H, LEFT, RIGHT, TOP, BOTTOM = 480, 200, 44, 10, 14, 24
+# The axis font's width per character, in the chart's units (10.5 px digits), and the room between labels.
+CHAR_WIDTH, LABEL_PAD = 6.2, 5
+
+Series = tuple[str, list[float], str]  # name, values, colour
+LineSeries = tuple[str, list[float | None], str]
 
 
 def _num(value: Any) -> float:
@@ -75,36 +157,76 @@ def _num(value: Any) -> float:
 def _fmt(value: float) -> str:
     if abs(value) >= 100 or value == int(value):
         return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")  # 0.25, 37.5, 1.8: as many decimals as the value has
+    return f"{value:,.2f}".rstrip("0").rstrip(".")  # 0.25, 37.5, 1.87: as many decimals as the value has
 
 
-def _frame(title: str, x_labels: list[str], y_max: float, body: str, legend: list[tuple[str, str]]) -> str:
+def _tick_parts(label: str) -> tuple[str, str]:
+    """("11", "27") for "11-27": a day's tick repeats only the day, so two weeks of days fit in a chart's
+    width; the month shows where it changes. Any other label (an hour's) is printed whole."""
+    if len(label) == 5 and label[2] == "-":
+        return label[:2], label[3:]
+    return "", label
+
+
+def _labelled(x_labels: list[str], keep: set[int]) -> list[tuple[int, str]]:
+    """The x ticks to print, (index, text): the last (today) first, then those in ``keep`` (days with data),
+    then every other one that has room; a tick that would overlap one already placed is left out."""
+    slot = (W - LEFT - RIGHT) / max(len(x_labels), 1)
+    short = {i: _tick_parts(label)[1] for i, label in enumerate(x_labels)}
+    widest = max((len(label) for label in x_labels), default=0) * CHAR_WIDTH  # a tick may show in full
+    placed: list[int] = []
+    last = len(x_labels) - 1
+    for i in [last, *sorted(keep, reverse=True), *range(last, -1, -1)]:
+        if not 0 <= i <= last or i in placed:
+            continue
+        width = len(short[i]) * CHAR_WIDTH
+        if all(abs(i - j) * slot >= (width + widest) / 2 + LABEL_PAD for j in placed):
+            placed.append(i)
+    ticks = []
+    previous_head = None
+    for i in sorted(placed):
+        head, tail = _tick_parts(x_labels[i])
+        ticks.append((i, x_labels[i] if head != previous_head else tail))
+        previous_head = head
+    return ticks
+
+
+def _legend(items: list[tuple[str, str]]) -> str:
+    # HTML, not SVG: it wraps to the chart's width, so a long credential name is never cut off.
+    return (
+        '<ul class="legend">'
+        + "".join(f'<li><span class="swatch" style="background:{c}"></span>{escape(n)}</li>' for n, c in items)
+        + "</ul>"
+    )
+
+
+def _frame(
+    title: str, x_labels: list[str], ticks: list[float], body: str, legend: list[tuple[str, str]], keep: set[int]
+) -> str:
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    top = ticks[-1]
     parts = [
         f'<figure class="chart-figure"><figcaption>{escape(title)}</figcaption>',
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    for i in range(5):
-        y = TOP + plot_h - plot_h * i / 4
+    for tick in ticks:
+        y = TOP + plot_h - plot_h * tick / top
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>')
+    for i, text in _labelled(x_labels, keep):
+        x = LEFT + plot_w * (i + 0.5) / max(len(x_labels), 1)
+        anchor = "middle"
+        if x + len(text) * CHAR_WIDTH / 2 > W:  # the last tick would run off the chart's right edge
+            x, anchor = W - 1, "end"
         parts.append(
-            f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(y_max * i / 4)}</text>'
+            f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="{anchor}">{escape(text)}</text>'
         )
-    step = max(1, len(x_labels) // 7)
-    for i, label in enumerate(x_labels):
-        if i % step == 0:  # every step-th day: labels that would overlap are left out
-            x = LEFT + plot_w * (i + 0.5) / max(len(x_labels), 1)
-            parts.append(
-                f'<text class="axis" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>'
-            )
     parts.append(body)
-    x = LEFT
-    for name, color in legend:
-        parts.append(f'<rect x="{x}" y="{H - 14}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text class="legend" x="{x + 14}" y="{H - 5}">{escape(name)}</text>')
-        x += 24 + 7 * len(name)
-    parts.append("</svg></figure>")
+    parts.append("</svg>")
+    if len(legend) > 1 or (legend and legend[0][0] != title):
+        parts.append(_legend(legend))
+    parts.append("</figure>")
     return "".join(parts)
 
 
@@ -117,18 +239,34 @@ def _nice_max(value: float) -> float:
     return next(m * magnitude for m in (1, 2, 4, 8, 10) if value <= m * magnitude * (1 + 1e-9))
 
 
-def bar_chart(title: str, x_labels: list[str], series: list[tuple[str, list[float]]], stacked: bool = True) -> str:
-    """Stacked bars (one stack per x label)."""
+def _ticks(value: float, integer: bool = False, top: float | None = None) -> list[float]:
+    """The y axis's ticks. Counts (``integer``) tick whole numbers only: 3 syncs is 0, 1, 2, 3, never 0.75;
+    other measures tick quarters of a round top."""
+    if top is not None:
+        return [top * i / 4 for i in range(5)]
+    if not integer:
+        nice = _nice_max(value)
+        return [nice * i / 4 for i in range(5)]
+    if value <= 4:
+        return [float(i) for i in range(max(1, math.ceil(value - 1e-9)) + 1)]
+    magnitude = 10.0 ** math.floor(math.log10(value / 4))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if value / 4 <= m * magnitude * (1 + 1e-9))
+    return [step * i for i in range(math.ceil(value / step - 1e-9) + 1)]
+
+
+def bar_chart(title: str, x_labels: list[str], series: list[Series], integer: bool = True) -> str:
+    """Stacked bars (one stack per x label); counts by default, so the axis ticks whole numbers."""
     if not x_labels:
         return f'<p class="empty">{escape(title)}: no data yet.</p>'
-    totals = [sum(values[i] for _, values in series) for i in range(len(x_labels))]
-    y_max = _nice_max(max(totals, default=0))
+    totals = [sum(values[i] for _, values, _ in series) for i in range(len(x_labels))]
+    ticks = _ticks(max(totals, default=0), integer)
+    y_max = ticks[-1]
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     slot = plot_w / len(x_labels)
     body = []
     for i, label in enumerate(x_labels):
         base = 0.0
-        for k, (name, values) in enumerate(series):
+        for name, values, color in series:
             value = values[i]
             if value <= 0:
                 continue
@@ -136,26 +274,24 @@ def bar_chart(title: str, x_labels: list[str], series: list[tuple[str, list[floa
             y = TOP + plot_h - plot_h * base / y_max - height
             body.append(
                 f'<rect x="{LEFT + slot * i + slot * 0.15:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{height:.1f}" fill="{PALETTE[k % len(PALETTE)]}">'
+                f'height="{height:.1f}" fill="{color}">'
                 f"<title>{escape(label)} {escape(name)}: {_fmt(value)}</title></rect>"
             )
             base += value
-    legend = [(name, PALETTE[k % len(PALETTE)]) for k, (name, _) in enumerate(series)]
-    return _frame(title, x_labels, y_max, "".join(body), legend)
+    keep = {i for i, total in enumerate(totals) if total > 0}
+    return _frame(title, x_labels, ticks, "".join(body), [(n, c) for n, _, c in series], keep)
 
 
-def line_chart(
-    title: str, x_labels: list[str], series: list[tuple[str, list[float | None]]], y_max: float | None = None
-) -> str:
+def line_chart(title: str, x_labels: list[str], series: list[LineSeries], y_max: float | None = None) -> str:
     """One polyline per series; a None value breaks nothing, it is skipped."""
-    values = [v for _, vs in series for v in vs if v is not None]
+    values = [v for _, vs, _ in series for v in vs if v is not None]
     if not x_labels or not values:
         return f'<p class="empty">{escape(title)}: no data yet.</p>'
-    top = y_max or _nice_max(max(values))
+    ticks = _ticks(max(values), top=y_max)
+    top = ticks[-1]
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     body = []
-    for k, (name, vs) in enumerate(series):
-        color = PALETTE[k % len(PALETTE)]
+    for name, vs, color in series:
         points = []
         for i, v in enumerate(vs):
             if v is None:
@@ -168,16 +304,19 @@ def line_chart(
                 f"<title>{escape(x_labels[i])} {escape(name)}: {_fmt(v)}</title></circle>"
             )
         body.insert(0, f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(points)}"/>')
-    legend = [(name, PALETTE[k % len(PALETTE)]) for k, (name, _) in enumerate(series)]
-    return _frame(title, x_labels, top, "".join(body), legend)
+    keep = {i for _, vs, _ in series for i, v in enumerate(vs) if v is not None}
+    return _frame(title, x_labels, ticks, "".join(body), [(n, c) for n, _, c in series], keep)
+
+
+def _palette(names: list[str]) -> list[str]:
+    return [PALETTE[k % len(PALETTE)] for k in range(len(names))]
 
 
 # -- page ---------------------------------------------------------------------------------------------------
 
 
-def _day_axis(days: int, now: datetime) -> list[date]:
-    today = now.date()
-    return [today - timedelta(days=days - 1 - i) for i in range(days)]
+def _day_axis(filters: DashboardFilter) -> list[date]:
+    return [filters.since + timedelta(days=i) for i in range(filters.days)]
 
 
 def _cell(value: Any) -> str:
@@ -221,7 +360,7 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
         fields = sorted({name for row in rows for name in row["field_completeness"] or {}})
         header = "".join(
             f"<th>{escape(label)}</th>"
-            for label in ["credential", "validated", "score", "records", "invalid", *fields, "report"]
+            for label in ["credential", "validated", SCORE_LABEL, "records", "invalid", *fields, "report"]
         )
         body = []
         for row in rows:
@@ -244,9 +383,77 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
     return "".join(tables) + index_link
 
 
+# Follows the Airflow UI's colour mode: Airflow 3.3's React UI (next-themes, attribute "class") puts "dark" or
+# "light" on its <html> and keeps the choice in localStorage "theme"; the iframe is same-origin, so the parent's
+# class is read, and watched, first. Standalone, the stored choice, then the system's, decide.
+THEME_SCRIPT = """(() => {
+  const root = document.documentElement, system = matchMedia("(prefers-color-scheme: dark)");
+  const parentRoot = () => { try { return window.parent !== window ? window.parent.document.documentElement : null; }
+    catch { return null; } };
+  const mode = () => {
+    const p = parentRoot();
+    if (p && (p.classList.contains("dark") || p.classList.contains("light")))
+      return p.classList.contains("dark") ? "dark" : "light";
+    let stored = null;
+    try { stored = localStorage.getItem("theme"); } catch {}
+    return stored === "dark" || stored === "light" ? stored : (system.matches ? "dark" : "light");
+  };
+  const apply = () => { root.dataset.theme = mode(); };
+  apply();
+  const p = parentRoot();
+  if (p) new MutationObserver(apply).observe(p, { attributes: true, attributeFilter: ["class"] });
+  addEventListener("storage", apply);
+  system.addEventListener("change", apply);
+})();"""
+
+
+def filter_form(data: DashboardData) -> str:
+    """A GET form: the choices are the query string, so a filtered dashboard can be bookmarked and shared."""
+    chosen = data.filter
+    assert chosen is not None
+    credential_options = ['<option value="">all credentials</option>'] + [
+        f'<option value="{row["credential_id"]}"{" selected" if row["credential_id"] == chosen.credential_id else ""}>'
+        f"{escape(_credential_name(row))}</option>"
+        for row in data.credentials
+        if row.get("credential_id") is not None
+    ]
+    type_options = ['<option value="">all data types</option>'] + [
+        f'<option value="{t}"{" selected" if t == chosen.data_type else ""}>{t}</option>' for t in DATA_TYPES
+    ]
+    return (
+        '<form class="filters" method="get" action="dashboard">'
+        f'<label>Credential <select name="credential">{"".join(credential_options)}</select></label>'
+        f'<label>Data type <select name="data_type">{"".join(type_options)}</select></label>'
+        f'<label>From <input type="date" name="since" value="{chosen.since.isoformat()}"></label>'
+        f'<label>To <input type="date" name="until" value="{chosen.until.isoformat()}"></label>'
+        '<button type="submit">Apply</button> <a href="dashboard">Reset</a></form>'
+    )
+
+
+def endpoint_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<p class="empty">Errors by endpoint: no API calls recorded in this range.</p>'
+    body = []
+    for row in rows:
+        requests, errors = _num(row["requests"]), _num(row["errors"])
+        rate = f"{100 * errors / requests:.2f} %" if requests else "—"
+        body.append(
+            f'<tr class="{"warn" if errors else ""}"><td>{escape(str(row["endpoint"]))}</td>'
+            f"<td>{_fmt(requests)}</td><td>{_fmt(errors)}</td><td>{rate}</td>"
+            f"<td>{_fmt(_num(row['rate_limited']))}</td><td>{_fmt(_num(row['circuit_opened']))}</td></tr>"
+        )
+    return (
+        '<div class="scroll"><table><caption>Errors by endpoint</caption><tr><th>endpoint</th><th>requests</th>'
+        "<th>failed requests</th><th>error rate</th><th>429 (rate limited)</th><th>circuit-breaker openings</th>"
+        f"</tr>{''.join(body)}</table></div>"
+    )
+
+
 def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
-    axis = _day_axis(data.days, now)
+    filters = data.filter or DashboardFilter.from_query(now, data.days)
+    data.filter = filters
+    axis = _day_axis(filters)
     labels = [d.strftime("%m-%d") for d in axis]
     by_day = {row["day"]: row for row in data.sync_daily}
 
@@ -264,23 +471,34 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
     sync_group = [
         f'<p class="kpis"><span><b>{_fmt(total)}</b> syncs</span><span><b>{_fmt(completed)}</b> completed</span>'
         f"<span><b>{_fmt(failed)}</b> failed</span><span><b>{rate}</b> success rate</span></p>",
+        '<div class="charts">',
         bar_chart(
             "Syncs per day by status",
             labels,
-            [("completed", daily("completed")), ("failed", daily("failed")), ("running", daily("running"))],
+            [
+                ("completed", daily("completed"), SUCCESS),
+                ("failed", daily("failed"), FAILED),
+                ("running", daily("running"), RUNNING),
+            ],
         ),
-        line_chart("Success rate per day (%)", labels, [("success rate", daily_or_none("success_rate_pct"))], 100),
+        line_chart(
+            "Success rate per day (%)", labels, [("success rate", daily_or_none("success_rate_pct"), SUCCESS)], 100
+        ),
         line_chart(
             "Sync duration per day (seconds)",
             labels,
-            [("average", daily_or_none("avg_duration_seconds")), ("p95", daily_or_none("p95_duration_seconds"))],
+            [
+                ("average", daily_or_none("avg_duration_seconds"), PALETTE[0]),
+                ("p95", daily_or_none("p95_duration_seconds"), PALETTE[1]),
+            ],
         ),
+        "</div>",
     ]
 
     counts = data.status_counts
     status_rows = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in sorted(counts.items()))
     cred_rows = []
-    for row in data.credentials:
+    for row in data.shown_credentials:
         days_left = row["secret_days_left"]
         expiring = days_left is not None and float(days_left) <= 7
         cred_rows.append(
@@ -301,7 +519,12 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
 
     hours = [r["hour"] for r in data.api]
     hour_labels = [h.strftime("%m-%d %H:00") for h in hours]
+
+    def hourly(key: str) -> list[float]:
+        return [_num(r[key]) for r in data.api]
+
     api_group = [
+        '<div class="charts">',
         line_chart(
             "API response time (ms, hourly mean)",
             hour_labels,
@@ -309,14 +532,29 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
                 (
                     "response time",
                     [None if r["avg_response_time_ms"] is None else _num(r["avg_response_time_ms"]) for r in data.api],
+                    PALETTE[0],
                 )
             ],
         ),
+        # Requests and failed requests side by side, not stacked: a failed request is one of the requests.
         bar_chart(
-            "API requests and errors per hour",
+            "API requests per hour",
             hour_labels,
-            [("requests", [_num(r["requests"]) for r in data.api]), ("errors", [_num(r["errors"]) for r in data.api])],
+            [
+                ("succeeded", [r - e for r, e in zip(hourly("requests"), hourly("errors"), strict=True)], PALETTE[0]),
+                ("failed", hourly("errors"), FAILED),
+            ],
         ),
+        bar_chart(
+            "Rate limiting (429) and circuit-breaker openings per hour",
+            hour_labels,
+            [
+                ("429 answers", hourly("rate_limited"), WARNING),
+                ("circuit opened", hourly("circuit_opened"), PALETTE[1]),
+            ],
+        ),
+        "</div>",
+        endpoint_table(data.api_endpoints),
     ]
 
     failed_rates: dict[str, dict[date, float | None]] = {}
@@ -326,39 +564,53 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
         for by_name, key in ((failed_rates, "failed_record_rate_pct"), (scores, "expectations_score")):
             value = row[key]
             by_name.setdefault(name, {})[row["day"]] = None if value is None else _num(value)
+    rate_names = sorted(failed_rates)
+    score_names = [name for name in sorted(scores) if any(v is not None for v in scores[name].values())]
+    # One colour per credential in both charts.
+    colours = dict(
+        zip(
+            sorted(set(rate_names) | set(score_names)),
+            _palette(sorted(set(rate_names) | set(score_names))),
+            strict=True,
+        )
+    )
     quality_group = [
+        '<div class="charts">',
         line_chart(
             "Failed-record rate per credential per day (%)",
             labels,
-            [(name, [values.get(d) for d in axis]) for name, values in sorted(failed_rates.items())],
+            [(name, [failed_rates[name].get(d) for d in axis], colours[name]) for name in rate_names],
         ),
         '<div id="expectations-score">'
         + line_chart(
             "Great Expectations score per credential per day (% of validated records valid)",
             labels,
-            [
-                (name, [values.get(d) for d in axis])
-                for name, values in sorted(scores.items())
-                if any(v is not None for v in values.values())
-            ],
+            [(name, [scores[name].get(d) for d in axis], colours[name]) for name in score_names],
             100,
         )
-        + "</div>",
+        + "</div></div>",
         completeness_tables(data.latest_quality),
     ]
 
     def section(title: str, parts: list[str], anchor: str) -> str:
         return f'<section id="{anchor}"><h2>{escape(title)}</h2>{"".join(parts)}</section>'
 
+    if filters.since == filters.until:
+        span = filters.since.isoformat()
+    else:
+        span = f"{filters.since.isoformat()} to {filters.until.isoformat()}"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
         "<title>ServiceTitan pipeline dashboard</title>"
+        f"<script>{THEME_SCRIPT}</script>"
         '<link rel="stylesheet" href="static/dashboard.css"></head><body>'
-        f"<header><h1>ServiceTitan pipeline</h1><p>Last {data.days} days, generated "
+        f"<header><h1>ServiceTitan pipeline</h1><p>{span} (UTC days), generated "
         f'{now.strftime("%Y-%m-%d %H:%M UTC")}. <a href="health">Health report</a> · '
-        '<a href="data-docs/">Data docs</a></p></header>'
-        "<main>"
+        '<a href="data-docs/">Data docs</a></p>'
+        + filter_form(data)
+        + "</header><main>"
         + section("Sync health", sync_group, "sync-health")
         + section("API performance", api_group, "api-performance")
         + section("Credential health", credential_group, "credential-health")

@@ -9,6 +9,7 @@ Every route requires Airflow's authentication through Airflow's own dependency
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +93,22 @@ def create_app() -> FastAPI:
         return JSONResponse(report.as_dict(), status_code=code)
 
     @app.get("/dashboard", response_class=HTMLResponse)
-    async def dashboard(days: int = 14) -> HTMLResponse:
+    async def dashboard(
+        days: int = 14,
+        since: str | None = None,
+        until: str | None = None,
+        credential: str | None = None,
+        data_type: str | None = None,
+    ) -> HTMLResponse:
+        """The last ``days`` days, or ``since``..``until`` (YYYY-MM-DD), for every credential or one (its id)
+        and every data type or one; values it cannot read fall back to the default."""
         from servicetitan_pipeline.db.engine import get_engine
-        from servicetitan_pipeline.monitoring.dashboard import load_dashboard, render_dashboard
+        from servicetitan_pipeline.monitoring.dashboard import DashboardFilter, load_dashboard, render_dashboard
 
-        days = min(max(days, 1), 90)
-        data = await asyncio.to_thread(load_dashboard, get_engine(), days)
-        return HTMLResponse(render_dashboard(data))
+        now = datetime.now(UTC)
+        filters = DashboardFilter.from_query(now, days, since, until, credential, data_type)
+        data = await asyncio.to_thread(load_dashboard, get_engine(), now=now, filters=filters)
+        return HTMLResponse(render_dashboard(data, now))
 
     @app.get("/data-docs", include_in_schema=False)
     def data_docs_root() -> RedirectResponse:

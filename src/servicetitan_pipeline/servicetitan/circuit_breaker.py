@@ -78,7 +78,8 @@ class CircuitBreaker:
         if was_open:
             log.info("%s: a call succeeded; circuit closed, calls resume", self.name)
 
-    def record_failure(self) -> None:
+    def record_failure(self) -> bool:
+        """Counts a failure; True when this failure opened a closed circuit (the dashboard counts openings)."""
         with self._lock:
             self._failures += 1
             failures = self._failures
@@ -97,6 +98,7 @@ class CircuitBreaker:
                 failures,
                 self.reset_timeout,
             )
+        return opens
 
 
 _breakers: dict[tuple[str, int], CircuitBreaker] = {}

@@ -108,6 +108,7 @@ class CallReport:
     duration_seconds: float
     attempt: int
     error: str | None
+    opened_circuit: bool = False  # this call's failure opened the tenant's circuit breaker
 
 
 @dataclass
@@ -269,14 +270,13 @@ class ServiceTitanClient:
             except ServiceTitanError as exc:  # from the token request
                 error = exc
                 what = f"the token request failed{f' (HTTP {exc.status})' if exc.status else ''}"
-            self._report(endpoint, status, started, attempt, error)
+            opened_circuit = isinstance(error, TransientError) and self._breaker.record_failure()
+            self._report(endpoint, status, started, attempt, error, opened_circuit)
 
             if error is None and body is not None:
                 self._breaker.record_success()
                 return body
             assert error is not None
-            if isinstance(error, TransientError):
-                self._breaker.record_failure()
             where = f"{self.credentials.label}: GET {endpoint}"
             if status == 401 and not renewed_after_401:
                 # The token may have expired early or been revoked: renew once, then believe the 401.
@@ -350,7 +350,13 @@ class ServiceTitanClient:
         )
 
     def _report(
-        self, endpoint: str, status: int | None, started: float, attempt: int, error: ServiceTitanError | None
+        self,
+        endpoint: str,
+        status: int | None,
+        started: float,
+        attempt: int,
+        error: ServiceTitanError | None,
+        opened_circuit: bool = False,
     ) -> None:
         if self._on_call is None:
             return
@@ -362,6 +368,7 @@ class ServiceTitanClient:
                 duration_seconds=time.perf_counter() - started,
                 attempt=attempt,
                 error=type(error).__name__ if error else None,
+                opened_circuit=opened_circuit,
             )
         )
 

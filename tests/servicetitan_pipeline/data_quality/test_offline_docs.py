@@ -183,3 +183,24 @@ def test_unknown_cdn_is_kept_and_warned_once(site: Path, caplog: pytest.LogCaptu
 
 def test_missing_page_is_skipped(site: Path) -> None:
     assert localize_data_docs(site, ["validations/nope.html"]) == 0
+
+
+def test_gx_page_is_tidied() -> None:
+    from servicetitan_pipeline.data_quality.offline_docs import SUCCESS_PERCENT_LABEL, tidy_gx_page
+
+    page = (
+        '<html><head><title>x</title></head><body><nav class="navbar navbar-expand-md sticky-top border-bottom">'
+        '</nav><p class="mb-0 mt-1"><span class="h6">Expectation Suite:</span> <a href="#">invoices</a>\n'
+        ' Data asset: None\n <span class="h6">Status:</span> ok</p>'
+        "<table><tr><td>Success Percent</td><td>7.14%</td></tr></table>"
+        '\n<footer>\n  <p>Stay current on everything GX with our newsletter <a href="https://greatexpectations.io/'
+        'newsletter">Subscribe</a></p>\n</footer>\n</body></html>'
+    )
+    tidied = tidy_gx_page(page)
+    assert "Subscribe" not in tidied
+    assert "newsletter" not in tidied
+    assert "Data asset" not in tidied
+    assert "Status:" in tidied
+    assert f"<td>{SUCCESS_PERCENT_LABEL}</td><td>7.14%</td>" in tidied
+    assert "nav.navbar.sticky-top{position:static}" in tidied
+    assert tidy_gx_page(tidied) == tidied

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.db.models import ServiceTitanMetricSnapshot
-from servicetitan_pipeline.monitoring.dashboard import load_dashboard, render_dashboard
+from servicetitan_pipeline.monitoring.dashboard import DashboardFilter, load_dashboard, render_dashboard
 from tests.factories import make_credential, make_data_quality_result, make_sync_log
 
 DAY1 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -192,3 +192,94 @@ def test_a_validation_of_no_records_shows_as_nothing_to_score(session: Session) 
     (day,) = [r for r in rows(session, "servicetitan_dashboard_data_quality") if r["company_name"] == "Bright HVAC"]
     assert day["expectations_score"] is None
     assert "Great Expectations score per credential per day (% of validated records valid): no data yet." in html
+
+
+def _snapshot(name: str, value: float, at: datetime, company: str = "Acme", **tags: str) -> ServiceTitanMetricSnapshot:
+    return ServiceTitanMetricSnapshot(
+        name=name,
+        value=value,
+        collected_at=at,
+        tags={"company": company, "environment": "integration", "data_type": "invoices", **tags},
+    )
+
+
+def test_the_api_chart_adds_up_the_hours_requests(session: Session) -> None:
+    acme, _bright = fixture(session)
+    hour = DAY2 + timedelta(hours=1)
+    # Three syncs in one hour: 4 + 9 + 8 = 21 requests, 2 failed, one 429, one circuit opening.
+    session.add_all(
+        [
+            _snapshot("servicetitan.api.requests", 4, hour, endpoint="invoices"),
+            _snapshot("servicetitan.api.response_time_ms", 100, hour, endpoint="invoices"),
+            _snapshot("servicetitan.api.requests", 9, hour + timedelta(minutes=20), endpoint="invoices"),
+            _snapshot("servicetitan.api.response_time_ms", 200, hour + timedelta(minutes=20), endpoint="invoices"),
+            _snapshot("servicetitan.api.request_errors", 2, hour + timedelta(minutes=20), endpoint="invoices"),
+            _snapshot("servicetitan.api.rate_limited", 1, hour + timedelta(minutes=20), endpoint="invoices"),
+            _snapshot("servicetitan.api.requests", 8, hour + timedelta(minutes=40), "Bright", endpoint="customers"),
+            _snapshot(
+                "servicetitan.api.circuit_opened", 1, hour + timedelta(minutes=40), "Bright", endpoint="customers"
+            ),
+        ]
+    )
+    session.commit()
+    now = DAY2 + timedelta(hours=5)
+    data = load_dashboard(session.get_bind(), days=7, now=now)  # type: ignore[arg-type]
+    [row] = data.api
+    assert (row["requests"], row["errors"], row["rate_limited"], row["circuit_opened"]) == (21, 2, 1, 1)
+    assert round(float(row["avg_response_time_ms"]), 2) == round((4 * 100 + 9 * 200) / 13, 2)  # weighted
+    html = render_dashboard(data, now=now)
+    assert "11-19 11:00 succeeded: 19" in html
+    assert "11-19 11:00 failed: 2" in html
+    assert "11-19 11:00 429 answers: 1" in html
+    assert "11-19 11:00 circuit opened: 1" in html
+    endpoints = html[html.index("<caption>Errors by endpoint") :]
+    assert "<td>invoices</td><td>13</td><td>2</td><td>15.38 %</td><td>1</td><td>0</td>" in endpoints
+    assert "<td>customers</td><td>8</td><td>0</td><td>0.00 %</td><td>0</td><td>1</td>" in endpoints
+
+    # Filtered to Acme: Bright's syncs, requests and circuit opening are left out.
+    filters = DashboardFilter.from_query(now, credential=str(acme.id), since="2026-11-18", until="2026-11-19")
+    acme_only = load_dashboard(session.get_bind(), now=now, filters=filters)  # type: ignore[arg-type]
+    assert [(r["requests"], r["circuit_opened"]) for r in acme_only.api] == [(13, 0)]
+    assert sum(r["syncs"] for r in acme_only.sync_daily) == 4
+    assert {r["company_name"] for r in acme_only.quality} == {"Acme"}
+    html = render_dashboard(acme_only, now=now)
+    assert f'<option value="{acme.id}" selected>' in html
+    assert "Bright (integration" in html  # still a choice in the filter
+    assert "<td>Bright</td>" not in html  # but not in the credential table
+
+
+def test_durations_keep_their_fractions(session: Session) -> None:
+    credential = make_credential(company_name="Quick")
+    started = DAY2
+    session.add_all(
+        [
+            make_sync_log(
+                credential, status="completed", started_at=started,
+                completed_at=started + timedelta(seconds=1.87), processing_time_seconds=2,
+            ),
+            make_sync_log(
+                credential, status="completed", started_at=started + timedelta(hours=1),
+                completed_at=started + timedelta(hours=1, seconds=0.4), processing_time_seconds=0,
+            ),
+        ]
+    )  # fmt: skip
+    session.commit()
+    now = DAY2 + timedelta(hours=5)
+    data = load_dashboard(session.get_bind(), days=7, now=now)  # type: ignore[arg-type]
+    [day] = data.sync_daily
+    assert float(day["avg_duration_seconds"]) == 1.14  # (1.87 + 0.4) / 2, not (2 + 0) / 2
+    html = render_dashboard(data, now=now)
+    assert "11-19 average: 1.14" in html
+
+
+def test_a_data_type_filter_and_a_bad_query(session: Session) -> None:
+    fixture(session)
+    now = DAY2 + timedelta(hours=5)
+    assert DashboardFilter.from_query(now, days=7, since="nonsense", credential="x", data_type="drop table") == (
+        DashboardFilter(DAY2.date() - timedelta(days=6), DAY2.date())
+    )
+    customers = DashboardFilter.from_query(now, days=7, data_type="customers")
+    data = load_dashboard(session.get_bind(), now=now, filters=customers)  # type: ignore[arg-type]
+    assert data.sync_daily == []  # the fixture's syncs are all invoices
+    assert {r["data_type"] for r in data.latest_quality} == {"customers"}
+    assert '<option value="customers" selected>' in render_dashboard(data, now=now)
