@@ -31,6 +31,13 @@ class ServiceTitanPlugin(AirflowPlugin):
             "url_route": "servicetitan-health",
         },
         {
+            "name": "ServiceTitan tenants",
+            "href": "servicetitan/tenants",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "servicetitan-tenants",
+        },
+        {
             "name": "ServiceTitan data docs",
             "href": "servicetitan/data-docs/",
             "destination": "nav",
