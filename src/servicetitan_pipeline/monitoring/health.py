@@ -8,7 +8,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -71,23 +71,24 @@ def _label(company: str, environment: str, tenant_id: int) -> str:
 
 
 class ApiProbeCache:
-    """The last api_connectivity result, reused for ``seconds`` (docs/operations.md): every view of the health
-    page would otherwise ask ServiceTitan for a fresh token for each sampled tenant. One per process."""
+    """The last api_connectivity result, reused for ``seconds`` (docs/operations.md) while the sample is the
+    same credentials: every view of the health page would otherwise ask ServiceTitan for a fresh token for
+    each sampled tenant. A changed sample (a credential added, disabled, reconnected) is probed at once."""
 
     def __init__(self, seconds: float = 60.0) -> None:
         self.seconds = seconds
         self._lock = threading.Lock()
-        self._entry: tuple[float, CheckResult] | None = None
+        self._entry: tuple[Hashable, float, CheckResult] | None = None
 
-    def get(self, probe: Callable[[], CheckResult]) -> CheckResult:
+    def get(self, key: Hashable, probe: Callable[[], CheckResult]) -> CheckResult:
         with self._lock:  # concurrent page views share one probe
             now = time.monotonic()
-            if self._entry is not None and now - self._entry[0] < self.seconds:
-                cached_at, result = self._entry
+            if self._entry is not None and self._entry[0] == key and now - self._entry[1] < self.seconds:
+                _key, cached_at, result = self._entry
                 details = {**result.details, "cached_seconds_ago": round(now - cached_at, 1)}
                 return CheckResult(result.name, result.status, details, list(result.problems))
             result = probe()
-            self._entry = (time.monotonic(), result)
+            self._entry = (key, time.monotonic(), result)
             return result
 
 
@@ -252,11 +253,13 @@ class ServiceTitanHealthCheck:
     # -- api_connectivity ------------------------------------------------------------------------------------
 
     def check_api_connectivity(self) -> CheckResult:
+        sample = self._api_sample()
         if self.api_cache is not None:
-            return self.api_cache.get(self._probe_api)
-        return self._probe_api()
+            key = tuple((c.id, c.airflow_conn_id, c.updated_at) for c in sample)
+            return self.api_cache.get(key, lambda: self._probe_api(sample))
+        return self._probe_api(sample)
 
-    def _probe_api(self) -> CheckResult:
+    def _api_sample(self) -> list[ServiceTitanCredential]:
         with Session(self.engine, expire_on_commit=False) as session:
             sample = (
                 session.execute(
@@ -269,6 +272,9 @@ class ServiceTitanHealthCheck:
                 .all()
             )
             session.expunge_all()
+        return list(sample)
+
+    def _probe_api(self, sample: list[ServiceTitanCredential]) -> CheckResult:
         if not sample:
             return CheckResult("api_connectivity", HealthStatus.HEALTHY, {"checked": 0, "ok": [], "failed": []})
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(sample), thread_name_prefix="health-api")

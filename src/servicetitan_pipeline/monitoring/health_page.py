@@ -138,7 +138,10 @@ def render_health_page(
         f"<p>Checked {report.checked_at.strftime('%Y-%m-%d %H:%M:%S UTC')}. "
         '<a href="health?format=json">As JSON</a> (what probes read; HTTP 503 when unhealthy) · '
         '<a href="dashboard">Dashboard</a> · <a href="tenants">Tenants</a></p></header>'
-        f'<main class="health">{cards}{_data_quality_section(data_quality)}{checks}</main></body></html>'
+        f'<main class="health">{cards}{_data_quality_section(data_quality)}'
+        # The raw details repeat what the findings say: there for whoever digs, closed by default.
+        f'<details class="checks"><summary>Each check in detail</summary><div class="check-grid">{checks}</div>'
+        "</details></main></body></html>"
     )
 
 
