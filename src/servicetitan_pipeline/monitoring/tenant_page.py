@@ -293,10 +293,13 @@ def _quality_chart(points: list[tuple[datetime, dict[str, Any]]]) -> str:
     )
     marks: list[str] = []
     labels: list[str] = []
-    for data_type in sorted({q["data_type"] for _, q in points}):
+    kinds = sorted({q["data_type"] for _, q in points})
+    for index, data_type in enumerate(kinds):
         series = [(t, q) for t, q in points if q["data_type"] == data_type]
+        # Side by side, so that equal scores (both 100 %) do not hide one another.
+        dx = (index - (len(kinds) - 1) / 2) * 8
         css = _SERIES_CLASS.get(data_type, "series-a")
-        scored = [(x_of[t], y(float(q["score"]))) for t, q in series if q["score"] is not None]
+        scored = [(x_of[t] + dx, y(float(q["score"]))) for t, q in series if q["score"] is not None]
         if len(scored) > 1:
             path = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in scored)
             marks.append(f'<polyline class="line {css}" points="{path}"/>')
@@ -304,12 +307,12 @@ def _quality_chart(points: list[tuple[datetime, dict[str, Any]]]) -> str:
             when = t.strftime("%Y-%m-%d %H:%M")
             if q["score"] is None:
                 marks.append(
-                    f'<circle class="hollow {css}" cx="{x_of[t]:.1f}" cy="{y(0):.1f}" r="4">'
+                    f'<circle class="hollow {css}" cx="{x_of[t] + dx:.1f}" cy="{y(0):.1f}" r="4">'
                     f"<title>{escape(data_type)} {when}: {NOTHING_TO_SCORE}</title></circle>"
                 )
             else:
                 marks.append(
-                    f'<circle class="dot {css}" cx="{x_of[t]:.1f}" cy="{y(float(q["score"])):.1f}" r="4">'
+                    f'<circle class="dot {css}" cx="{x_of[t] + dx:.1f}" cy="{y(float(q["score"])):.1f}" r="4">'
                     f"<title>{escape(data_type)} {when}: {quality_score(q['score'])}</title></circle>"
                 )
         labels.append(f'<span class="key {css}">{escape(data_type)}</span>')
