@@ -52,7 +52,8 @@ def test_a_browser_gets_the_health_report_as_a_page(airflow_api: TestClient, ses
     assert '<h2 id="credentials-title">Credentials: ' in page.text
     # One finding for the credential, with its links to act.
     assert page.text.count('<section class="finding unhealthy"><h2>Paged Co (') == 1
-    assert "Fix the connection" in page.text and "Tenant page" in page.text
+    assert "Fix the connection" in page.text
+    assert "Tenant page" in page.text
     assert 'href="health?format=json"' in page.text
     forced = airflow_api.get("/servicetitan/health?format=json", headers={**auth, "Accept": "text/html"})
     assert forced.json()["checks"]["credentials"]["status"] in {"degraded", "unhealthy"}

@@ -161,7 +161,8 @@ def test_the_api_probe_is_reused_for_its_time_while_the_sample_is_the_same(sessi
     first = probe.check_api_connectivity()
     again = probe.check_api_connectivity()
     assert len(calls) == 1  # one token request for two page views
-    assert again.status is first.status and "cached_seconds_ago" in again.details
+    assert again.status is first.status
+    assert "cached_seconds_ago" in again.details
     session.add(make_credential())  # a new credential in the sample: probed at once
     session.commit()
     probe.check_api_connectivity()

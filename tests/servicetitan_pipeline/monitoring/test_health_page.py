@@ -77,7 +77,7 @@ def test_the_finding_links_to_the_connection_the_failed_run_and_the_tenant_page(
     links = failed_run_links(findings(report()), tasks=[task])
     html = render_health_page(report(), [], links)
     assert 'href="../connections?search=servicetitan_integration_1003" target="_top"' in html
-    assert f'href="../dags/servicetitan_sync/runs/manual__2026-11-20T11%3A00/tasks/sync/mapped/0" target="_top"' in html
+    assert 'href="../dags/servicetitan_sync/runs/manual__2026-11-20T11%3A00/tasks/sync/mapped/0" target="_top"' in html
     assert f'href="tenants/{REFUSED["credential_id"]}"' in html
     cards, _details = html.split('<details class="checks">')
     assert cards.count(f"<h2>{REFUSED['credential']}") == 1
@@ -86,9 +86,11 @@ def test_the_finding_links_to_the_connection_the_failed_run_and_the_tenant_page(
 
 def test_human_units_in_the_details() -> None:
     html = render_health_page(report())
-    assert "270.6 GB" in html and "270553174016" not in html
+    assert "270.6 GB" in html
+    assert "270553174016" not in html
     assert "41 %" in html or "41.5 %" in html
-    assert "25 %" in html and "0.25" not in html
+    assert "25 %" in html
+    assert "0.25" not in html
 
 
 def test_the_data_quality_section_says_nothing_to_score() -> None:
@@ -113,7 +115,8 @@ def test_the_data_quality_section_says_nothing_to_score() -> None:
         },
     ]
     html = render_health_page(report(), rows)
-    assert "92.66 %" in html and "3,000" in html
+    assert "92.66 %" in html
+    assert "3,000" in html
     assert "nothing to score" in html
     assert "100 %" not in html
     assert "No sync has been validated yet." in render_health_page(report(), [])
