@@ -133,7 +133,7 @@ def render_health_page(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>ServiceTitan pipeline health: {status}</title>"
         '<link rel="stylesheet" href="static/dashboard.css"><link rel="stylesheet" href="static/pages.css">'
-        '<script src="static/theme.js"></script></head><body>'
+        '<script src="static/theme.js"></script><script src="static/top_links.js" defer></script></head><body>'
         f'<header><h1>ServiceTitan pipeline health: <span class="status {status}">{status}</span></h1>'
         f"<p>Checked {report.checked_at.strftime('%Y-%m-%d %H:%M:%S UTC')}. "
         '<a href="health?format=json">As JSON</a> (what probes read; HTTP 503 when unhealthy) · '

@@ -143,7 +143,8 @@ def _head(title: str, root: str) -> str:
         f"<title>{escape(title)}</title>"
         f'<link rel="stylesheet" href="{root}static/dashboard.css">'
         f'<link rel="stylesheet" href="{root}static/pages.css">'
-        f'<script src="{root}static/theme.js"></script></head>'
+        f'<script src="{root}static/theme.js"></script>'
+        f'<script src="{root}static/top_links.js" defer></script></head>'
     )
 
 

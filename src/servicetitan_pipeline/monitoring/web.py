@@ -30,6 +30,7 @@ STATIC_FILES = {
     "pages.css": "text/css",
     "theme.js": "text/javascript",
     "tenant.js": "text/javascript",
+    "top_links.js": "text/javascript",
 }
 
 
