@@ -173,7 +173,7 @@ def _data_quality_section(rows: list[dict[str, Any]] | None) -> str:
         body = '<p class="empty">No sync has been validated yet.</p>'
     else:
         body = (
-            '<div class="scroll"><table class="details"><caption>Latest score per tenant and data type</caption>'
+            '<div class="scroll"><table class="quality"><caption>Latest score per tenant and data type</caption>'
             "<thead><tr><th scope=col>Tenant</th><th scope=col>Data</th><th scope=col>Score</th>"
             "<th scope=col>Records</th><th scope=col>Validated</th></tr></thead><tbody>"
             + "".join(
