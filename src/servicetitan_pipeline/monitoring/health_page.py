@@ -149,7 +149,7 @@ def _finding_card(finding: Finding, failed_task: SyncTask | None) -> str:
     actions: list[str] = []
     if finding.airflow_conn_id:
         actions.append(
-            f'<a href="{AIRFLOW_ROOT}connections?search={escape(finding.airflow_conn_id)}" target="_top">'
+            f'<a href="{AIRFLOW_ROOT}connections?name_pattern={escape(finding.airflow_conn_id)}" target="_top">'
             f"Fix the connection <code>{escape(finding.airflow_conn_id)}</code></a>"
         )
     if failed_task is not None:

@@ -194,7 +194,7 @@ def render_tenant_page(tenant: Tenant) -> str:
         f"<header><h1>{escape(tenant.label)}</h1>"
         f'<p>Connection <span class="badge {status}">{status}</span>'
         f"{'' if tenant.is_active else ' · <b>disabled</b>'} · onboarded {_when(tenant.created_at)} · "
-        f'<a href="{airflow_root}connections?search={escape(tenant.airflow_conn_id)}" target="_top">'
+        f'<a href="{airflow_root}connections?name_pattern={escape(tenant.airflow_conn_id)}" target="_top">'
         f"Airflow connection <code>{escape(tenant.airflow_conn_id)}</code></a> · "
         f'<a href="{root}tenants">All tenants</a> · <a href="{root}dashboard">Dashboard</a></p>{error}'
         '<div class="sync-now">'

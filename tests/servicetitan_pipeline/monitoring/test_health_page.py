@@ -76,7 +76,7 @@ def test_the_finding_links_to_the_connection_the_failed_run_and_the_tenant_page(
     )
     links = failed_run_links(findings(report()), tasks=[task])
     html = render_health_page(report(), [], links)
-    assert 'href="../connections?search=servicetitan_integration_1003" target="_top"' in html
+    assert 'href="../connections?name_pattern=servicetitan_integration_1003" target="_top"' in html
     assert 'href="../dags/servicetitan_sync/runs/manual__2026-11-20T11%3A00/tasks/sync/mapped/0" target="_top"' in html
     assert f'href="tenants/{REFUSED["credential_id"]}"' in html
     cards, _details = html.split('<details class="checks">')
