@@ -50,6 +50,8 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/cli/test_output.py",
     "tests/servicetitan_pipeline/credentials/test_bulk_file.py",
     "tests/servicetitan_pipeline/monitoring/test_dashboard_charts.py",
+    "tests/servicetitan_pipeline/monitoring/test_health_page.py",
+    "tests/servicetitan_pipeline/monitoring/test_units.py",
     "tests/servicetitan_pipeline/data_quality/test_suites.py",
     "tests/servicetitan_pipeline/data_quality/test_batches.py",
     "tests/benchmarks/test_many_tenants.py::test_a_run_row_has_the_fields_of_the_results_file",

@@ -36,6 +36,13 @@ class ServiceTitanPlugin(AirflowPlugin):
             "url_route": "monitoring-health",
         },
         {
+            "name": "ServiceTitan tenants",
+            "href": "servicetitan/tenants",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "monitoring-tenants",
+        },
+        {
             "name": "ServiceTitan data docs",
             "href": "servicetitan/data-docs/",
             "destination": "nav",

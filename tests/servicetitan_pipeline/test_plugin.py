@@ -19,6 +19,7 @@ def test_plugin_declares_the_app_and_a_nav_entry() -> None:
     assert [(view["href"], view["destination"]) for view in ServiceTitanPlugin.external_views] == [
         ("servicetitan/dashboard", "nav"),
         ("servicetitan/health", "nav"),
+        ("servicetitan/tenants", "nav"),
         ("servicetitan/data-docs/", "nav"),
     ]
 
@@ -49,7 +50,10 @@ def test_a_browser_gets_the_health_report_as_a_page(airflow_api: TestClient, ses
     assert page.headers["content-type"].startswith("text/html")
     assert page.status_code == airflow_api.get("/servicetitan/health", headers=auth).status_code
     assert '<h2 id="credentials-title">Credentials: ' in page.text
-    assert "1 active credential(s) in error: Paged Co" in page.text
+    # One finding for the credential, with its links to act.
+    assert page.text.count('<section class="finding unhealthy"><h2>Paged Co (') == 1
+    assert "Fix the connection" in page.text
+    assert "Tenant page" in page.text
     assert 'href="health?format=json"' in page.text
     forced = airflow_api.get("/servicetitan/health?format=json", headers={**auth, "Accept": "text/html"})
     assert forced.json()["checks"]["credentials"]["status"] in {"degraded", "unhealthy"}
@@ -91,6 +95,7 @@ def test_airflow_lists_the_nav_entry_for_the_ui(airflow_api: TestClient) -> None
     assert [(v["name"], v["href"], v["destination"], v["url_route"]) for v in plugin["external_views"]] == [
         ("ServiceTitan", "servicetitan/dashboard", "nav", "monitoring"),
         ("ServiceTitan health", "servicetitan/health", "nav", "monitoring-health"),
+        ("ServiceTitan tenants", "servicetitan/tenants", "nav", "monitoring-tenants"),
         ("ServiceTitan data docs", "servicetitan/data-docs/", "nav", "monitoring-data-docs"),
     ]
 

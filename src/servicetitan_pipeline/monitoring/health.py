@@ -6,8 +6,9 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.db.engine import get_engine
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanCredentialSyncSummary
 from servicetitan_pipeline.sql_files import load_sql
 
 
@@ -69,6 +70,28 @@ def _label(company: str, environment: str, tenant_id: int) -> str:
     return f"{company} ({environment}, tenant {tenant_id})"
 
 
+class ApiProbeCache:
+    """The last api_connectivity result, reused for ``seconds`` (docs/operations.md) while the sample is the
+    same credentials: every view of the health page would otherwise ask ServiceTitan for a fresh token for
+    each sampled tenant. A changed sample (a credential added, disabled, reconnected) is probed at once."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._entry: tuple[Hashable, float, CheckResult] | None = None
+
+    def get(self, key: Hashable, probe: Callable[[], CheckResult]) -> CheckResult:
+        with self._lock:  # concurrent page views share one probe
+            now = time.monotonic()
+            if self._entry is not None and self._entry[0] == key and now - self._entry[1] < self.seconds:
+                _key, cached_at, result = self._entry
+                details = {**result.details, "cached_seconds_ago": round(now - cached_at, 1)}
+                return CheckResult(result.name, result.status, details, list(result.problems))
+            result = probe()
+            self._entry = (key, time.monotonic(), result)
+            return result
+
+
 def _default_authenticate(credential: ServiceTitanCredential) -> None:
     from servicetitan_pipeline.servicetitan.hook import ServiceTitanHook
 
@@ -90,7 +113,9 @@ class ServiceTitanHealthCheck:
     - ``sync_window_hours`` (24): the window of ``recent_syncs``; ``failure_rate_degraded`` (0.1) and
       ``failure_rate_unhealthy`` (0.5) of its finished syncs.
     - ``stuck_after_hours`` (2): a row still running after this long degrades.
-    - ``stale_after_hours`` (48): an active credential without a successful sync for this long degrades.
+    - ``stale_after_hours`` (48): an active credential without a successful sync for this long degrades;
+      judged from its onboarding, so a credential added minutes ago is not stale.
+    - ``api_cache``: an ``ApiProbeCache`` to reuse the API probe's result for a while (the web page's).
     - ``db_latency_degraded_ms`` (500), ``disk_free_degraded_fraction`` (0.10),
       ``disk_free_unhealthy_fraction`` (0.02), ``memory_degraded_mb`` (2048) for ``system_resources``.
     """
@@ -116,7 +141,9 @@ class ServiceTitanHealthCheck:
         disk_path: Path | None = None,
         authenticate: Callable[[ServiceTitanCredential], None] = _default_authenticate,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        api_cache: ApiProbeCache | None = None,
     ) -> None:
+        self.api_cache = api_cache
         self._engine = engine
         self.secret_expiry_warning_days = secret_expiry_warning_days
         self.api_sample_size = api_sample_size
@@ -158,6 +185,10 @@ class ServiceTitanHealthCheck:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(
+                    ServiceTitanCredential.id,
+                    ServiceTitanCredential.airflow_conn_id,
+                    ServiceTitanCredential.last_error,
+                    ServiceTitanCredentialSyncSummary.last_failure_at,
                     ServiceTitanCredential.company_name,
                     ServiceTitanCredential.environment,
                     ServiceTitanCredential.tenant_id,
@@ -165,10 +196,13 @@ class ServiceTitanHealthCheck:
                     ServiceTitanCredential.is_active,
                     ServiceTitanCredential.client_secret_expires_at,
                     ServiceTitanCredential.token_expires_at,
+                ).outerjoin(
+                    ServiceTitanCredentialSyncSummary,
+                    ServiceTitanCredentialSyncSummary.credential_id == ServiceTitanCredential.id,
                 )
             ).all()
         by_status: dict[str, int] = {}
-        in_error: list[str] = []
+        in_error: list[dict[str, Any]] = []
         expiring: list[dict[str, Any]] = []
         expired: list[dict[str, Any]] = []
         valid_tokens = 0
@@ -179,18 +213,25 @@ class ServiceTitanHealthCheck:
             if not row.is_active:
                 continue
             if status == "error":
-                in_error.append(label)
+                in_error.append(
+                    {
+                        **_ref(row.id, row.airflow_conn_id, label),
+                        "last_error": _short_text(row.last_error) if row.last_error else None,
+                        "last_failure_at": row.last_failure_at.isoformat() if row.last_failure_at else None,
+                    }
+                )
             if row.token_expires_at is not None and row.token_expires_at > now:
                 valid_tokens += 1
             expires = row.client_secret_expires_at
             if expires is not None and expires <= soon:
-                entry = {"credential": label, "expires_at": expires.isoformat()}
+                entry = {**_ref(row.id, row.airflow_conn_id, label), "expires_at": expires.isoformat()}
                 (expired if expires <= now else expiring).append(entry)
         active = sum(1 for row in rows if row.is_active)
         problems: list[str] = []
         status_ = HealthStatus.HEALTHY
         if in_error:
-            problems.append(f"{len(in_error)} active credential(s) in error: {', '.join(in_error)}")
+            labels = ", ".join(e["credential"] for e in in_error)
+            problems.append(f"{len(in_error)} active credential(s) in error: {labels}")
             status_ = HealthStatus.UNHEALTHY if len(in_error) == active else HealthStatus.DEGRADED
         if expired:
             problems.append(f"{len(expired)} client secret(s) expired")
@@ -212,6 +253,13 @@ class ServiceTitanHealthCheck:
     # -- api_connectivity ------------------------------------------------------------------------------------
 
     def check_api_connectivity(self) -> CheckResult:
+        sample = self._api_sample()
+        if self.api_cache is not None:
+            key = tuple((c.id, c.airflow_conn_id, c.updated_at) for c in sample)
+            return self.api_cache.get(key, lambda: self._probe_api(sample))
+        return self._probe_api(sample)
+
+    def _api_sample(self) -> list[ServiceTitanCredential]:
         with Session(self.engine, expire_on_commit=False) as session:
             sample = (
                 session.execute(
@@ -224,6 +272,9 @@ class ServiceTitanHealthCheck:
                 .all()
             )
             session.expunge_all()
+        return list(sample)
+
+    def _probe_api(self, sample: list[ServiceTitanCredential]) -> CheckResult:
         if not sample:
             return CheckResult("api_connectivity", HealthStatus.HEALTHY, {"checked": 0, "ok": [], "failed": []})
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(sample), thread_name_prefix="health-api")
@@ -237,7 +288,7 @@ class ServiceTitanHealthCheck:
             if future in not_done:
                 failed.append(
                     {
-                        "credential": credential.label,
+                        **_ref(credential.id, credential.airflow_conn_id, credential.label),
                         "error": "TimeoutError",
                         "message": f"no token within {self.api_timeout_seconds:g} s",
                     }
@@ -247,7 +298,13 @@ class ServiceTitanHealthCheck:
             if exc is None:
                 ok.append({"credential": credential.label, "latency_ms": round(future.result(), 1)})
             else:
-                failed.append({"credential": credential.label, "error": type(exc).__name__, "message": _short(exc)})
+                failed.append(
+                    {
+                        **_ref(credential.id, credential.airflow_conn_id, credential.label),
+                        "error": type(exc).__name__,
+                        "message": _short(exc),
+                    }
+                )
         details = {
             "checked": len(sample),
             "ok": ok,
@@ -309,7 +366,7 @@ class ServiceTitanHealthCheck:
             "failure_rate": round(failure_rate, 4),
             "stuck_running": [
                 {
-                    "credential": _label(r.company_name, r.environment, r.tenant_id),
+                    **_ref(r.credential_id, r.airflow_conn_id, _label(r.company_name, r.environment, r.tenant_id)),
                     "data_type": r.data_type,
                     "started_at": r.started_at.isoformat(),
                 }
@@ -317,8 +374,10 @@ class ServiceTitanHealthCheck:
             ],
             "stale_credentials": [
                 {
-                    "credential": _label(r.company_name, r.environment, r.tenant_id),
+                    **_ref(r.id, r.airflow_conn_id, _label(r.company_name, r.environment, r.tenant_id)),
+                    "onboarded_at": r.created_at.isoformat(),
                     "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+                    "last_failure_at": r.last_failure_at.isoformat() if r.last_failure_at else None,
                 }
                 for r in stale
             ],
@@ -373,8 +432,16 @@ class ServiceTitanHealthCheck:
         return CheckResult("system_resources", status_, details, problems)
 
 
+def _ref(credential_id: Any, airflow_conn_id: str, label: str) -> dict[str, Any]:
+    """How a finding names its credential: the label for people, the id and connection for the page's links."""
+    return {"credential": label, "credential_id": str(credential_id), "airflow_conn_id": airflow_conn_id}
+
+
 def _short(exc: BaseException, limit: int = 300) -> str:
-    text = str(exc) or type(exc).__name__
+    return _short_text(str(exc) or type(exc).__name__, limit)
+
+
+def _short_text(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

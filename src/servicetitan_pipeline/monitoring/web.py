@@ -9,6 +9,7 @@ Every route requires Airflow's authentication through Airflow's own dependency
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,21 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
-from servicetitan_pipeline.monitoring.health import HealthStatus, ServiceTitanHealthCheck
-from servicetitan_pipeline.monitoring.health_page import render_health_page
+from servicetitan_pipeline.monitoring.health import ApiProbeCache, HealthReport, HealthStatus, ServiceTitanHealthCheck
+from servicetitan_pipeline.monitoring.health_page import failed_run_links, findings, render_health_page
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The health endpoint's ServiceTitan probe (a token request per sampled tenant) is reused for this long
+# (docs/operations.md): page views and probes within it ask ServiceTitan nothing.
+API_PROBE_CACHE = ApiProbeCache(seconds=60)
+# What /static serves: only these, never a path a request names.
+STATIC_FILES = {
+    "dashboard.css": "text/css",
+    "pages.css": "text/css",
+    "theme.js": "text/javascript",
+    "tenant.js": "text/javascript",
+    "top_links.js": "text/javascript",
+}
 
 
 def missing_data_docs_page(page: str, site_exists: bool) -> str:
@@ -66,6 +78,22 @@ def wants_html(accept: str, format: str | None) -> bool:
     return "text/html" in accept
 
 
+def _health_page(report: HealthReport) -> str:
+    """The page: the report, with the latest data-quality scores and the failed runs to link to."""
+    import sqlalchemy as sa
+
+    from servicetitan_pipeline.db.engine import get_engine
+    from servicetitan_pipeline.sql_files import load_sql
+
+    try:
+        with get_engine().connect() as conn:
+            sql = sa.text(load_sql("monitoring/select_dashboard_latest_data_quality"))
+            quality: list[dict[str, Any]] | None = [dict(row._mapping) for row in conn.execute(sql)]
+    except Exception:  # the database check already says why; the page still shows the rest
+        quality = None
+    return render_health_page(report, quality, failed_run_links(findings(report)))
+
+
 def _auth_dependency() -> Any:
     from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
     from airflow.api_fastapi.core_api.security import requires_access_view
@@ -86,10 +114,11 @@ def create_app() -> FastAPI:
     @app.get("/health")
     async def health(request: Request, format: str | None = None) -> Response:
         """JSON for probes and scripts; a page for a browser (it asks for text/html), or ``?format=html``."""
-        report = await asyncio.to_thread(lambda: ServiceTitanHealthCheck().run())
+        report = await asyncio.to_thread(lambda: ServiceTitanHealthCheck(api_cache=API_PROBE_CACHE).run())
         code = 503 if report.status is HealthStatus.UNHEALTHY else 200
         if wants_html(request.headers.get("accept", ""), format):
-            return HTMLResponse(render_health_page(report), status_code=code)
+            page = await asyncio.to_thread(_health_page, report)
+            return HTMLResponse(page, status_code=code)
         return JSONResponse(report.as_dict(), status_code=code)
 
     @app.get("/dashboard", response_class=HTMLResponse)
@@ -123,8 +152,37 @@ def create_app() -> FastAPI:
         site_exists = (data_docs_dir() / "index.html").is_file()
         return HTMLResponse(missing_data_docs_page(page, site_exists), status_code=404)
 
-    @app.get("/static/dashboard.css")
-    async def stylesheet() -> Response:
-        return Response((STATIC_DIR / "dashboard.css").read_text(), media_type="text/css")
+    @app.get("/tenants", response_class=HTMLResponse)
+    async def tenants() -> HTMLResponse:
+        from servicetitan_pipeline.db.engine import get_engine
+        from servicetitan_pipeline.monitoring.tenant_page import load_tenant_list, render_tenant_list
+
+        rows = await asyncio.to_thread(load_tenant_list, get_engine())
+        return HTMLResponse(render_tenant_list(rows))
+
+    @app.get("/tenants/{credential_id}", response_class=HTMLResponse)
+    async def tenant(credential_id: str) -> HTMLResponse:
+        from servicetitan_pipeline.db.engine import get_engine
+        from servicetitan_pipeline.monitoring.tenant_page import link_airflow_tasks, load_tenant, render_tenant_page
+
+        try:
+            key = uuid.UUID(credential_id)
+        except ValueError:
+            key = None
+        found = await asyncio.to_thread(load_tenant, get_engine(), key) if key else None
+        if found is None:
+            return HTMLResponse(
+                '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>No such credential</title>'
+                '</head><body><h1>No such credential</h1><p><a href="../tenants">All tenants</a></p></body></html>',
+                status_code=404,
+            )
+        await asyncio.to_thread(link_airflow_tasks, found)
+        return HTMLResponse(render_tenant_page(found))
+
+    @app.get("/static/{name}")
+    async def static_file(name: str) -> Response:
+        if name not in STATIC_FILES:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response((STATIC_DIR / name).read_text(), media_type=STATIC_FILES[name])
 
     return app

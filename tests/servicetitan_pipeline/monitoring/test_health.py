@@ -47,7 +47,7 @@ def test_credentials_degraded_by_secret_expiring_within_7_days_and_one_in_error(
     result = check(session).check_credentials()
     assert result.status is HealthStatus.DEGRADED
     assert [e["credential"].split(" (")[0] for e in result.details["secrets_expiring"]] == ["Soon"]
-    assert [c.split(" (")[0] for c in result.details["active_in_error"]] == ["Broken"]
+    assert [c["credential"].split(" (")[0] for c in result.details["active_in_error"]] == ["Broken"]
     assert result.details["by_status"] == {"connected": 1, "error": 1, "pending": 2}
 
 
@@ -72,10 +72,13 @@ def test_recent_syncs_healthy_degraded_unhealthy_by_failure_rate(session: Sessio
 
 
 def test_recent_syncs_reports_stuck_running_rows_and_stale_credentials(session: Session) -> None:
-    fresh = make_credential(company_name="Fresh")
-    stale = make_credential(company_name="Stale")
+    fresh = make_credential(company_name="Fresh", created_at=NOW - timedelta(days=30))
+    stale = make_credential(company_name="Stale", created_at=NOW - timedelta(days=30))
+    # Onboarded an hour ago, never synced yet: not stale (judged from its onboarding).
+    just_onboarded = make_credential(company_name="Just onboarded", created_at=NOW - timedelta(hours=1))
     session.add_all(
         [
+            just_onboarded,
             finished(fresh, "completed", 1),
             finished(stale, "completed", 60),
             make_sync_log(
@@ -145,3 +148,26 @@ def test_overall_status_is_the_worst_check(session: Session) -> None:
     assert report.checks["credentials"].status is HealthStatus.UNHEALTHY
     assert report.status is HealthStatus.UNHEALTHY
     assert set(report.as_dict()["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
+
+
+def test_the_api_probe_is_reused_for_its_time_while_the_sample_is_the_same(session: Session) -> None:
+    from servicetitan_pipeline.monitoring.health import ApiProbeCache
+
+    session.add(make_credential())
+    session.commit()
+    calls: list[str] = []
+    cache = ApiProbeCache(seconds=60)
+    probe = check(session, authenticate=lambda c: calls.append(c.airflow_conn_id), api_cache=cache)
+    first = probe.check_api_connectivity()
+    again = probe.check_api_connectivity()
+    assert len(calls) == 1  # one token request for two page views
+    assert again.status is first.status
+    assert "cached_seconds_ago" in again.details
+    session.add(make_credential())  # a new credential in the sample: probed at once
+    session.commit()
+    probe.check_api_connectivity()
+    assert len(calls) == 3
+    expired = check(session, authenticate=lambda c: calls.append(c.airflow_conn_id), api_cache=ApiProbeCache(0))
+    expired.check_api_connectivity()
+    expired.check_api_connectivity()
+    assert len(calls) == 7
