@@ -383,30 +383,6 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
     return "".join(tables) + index_link
 
 
-# Follows the Airflow UI's colour mode: Airflow 3.3's React UI (next-themes, attribute "class") puts "dark" or
-# "light" on its <html> and keeps the choice in localStorage "theme"; the iframe is same-origin, so the parent's
-# class is read, and watched, first. Standalone, the stored choice, then the system's, decide.
-THEME_SCRIPT = """(() => {
-  const root = document.documentElement, system = matchMedia("(prefers-color-scheme: dark)");
-  const parentRoot = () => { try { return window.parent !== window ? window.parent.document.documentElement : null; }
-    catch { return null; } };
-  const mode = () => {
-    const p = parentRoot();
-    if (p && (p.classList.contains("dark") || p.classList.contains("light")))
-      return p.classList.contains("dark") ? "dark" : "light";
-    let stored = null;
-    try { stored = localStorage.getItem("theme"); } catch {}
-    return stored === "dark" || stored === "light" ? stored : (system.matches ? "dark" : "light");
-  };
-  const apply = () => { root.dataset.theme = mode(); };
-  apply();
-  const p = parentRoot();
-  if (p) new MutationObserver(apply).observe(p, { attributes: true, attributeFilter: ["class"] });
-  addEventListener("storage", apply);
-  system.addEventListener("change", apply);
-})();"""
-
-
 def filter_form(data: DashboardData) -> str:
     """A GET form: the choices are the query string, so a filtered dashboard can be bookmarked and shared."""
     chosen = data.filter
@@ -604,7 +580,8 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         "<title>ServiceTitan pipeline dashboard</title>"
-        f"<script>{THEME_SCRIPT}</script>"
+        # The pages' one theme script (Airflow's light or dark mode); links followed in Airflow's own window.
+        '<script src="static/theme.js"></script><script src="static/top_links.js" defer></script>'
         '<link rel="stylesheet" href="static/dashboard.css"></head><body>'
         f"<header><h1>ServiceTitan pipeline</h1><p>{span} (UTC days), generated "
         f'{now.strftime("%Y-%m-%d %H:%M UTC")}. <a href="health">Health report</a> · '

@@ -12,12 +12,18 @@
     if (chosen === "dark" || chosen === "light") return chosen === "dark";
     return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   }
-  function apply() { mine.classList.toggle("dark", Boolean(airflowIsDark())); }
+  // Both marks: the "dark" class (pages.css) and data-theme (dashboard.css).
+  function apply() {
+    var dark = Boolean(airflowIsDark());
+    mine.classList.toggle("dark", dark);
+    mine.dataset.theme = dark ? "dark" : "light";
+  }
   apply();
   try {
     if (window.top !== window) {
       new MutationObserver(apply).observe(window.top.document.documentElement, { attributes: true, attributeFilter: ["class"] });
     }
   } catch (e) { /* another origin */ }
+  window.addEventListener("storage", apply);
   if (window.matchMedia) window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", apply);
 })();
