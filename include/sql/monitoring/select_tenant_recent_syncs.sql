@@ -4,6 +4,7 @@
 -- Served by ix_servicetitan_sync_logs_credential_started and the results' sync_log_id lookups.
 SELECT l.id, l.sync_type, l.data_type, l.status, l.started_at, l.completed_at,
        l.records_processed, l.records_successful, l.records_failed, l.error_message,
+       l.airflow_run_id, l.airflow_map_index,
        extract(epoch FROM (l.completed_at - l.started_at))::float AS duration_seconds,
        coalesce(
            (SELECT jsonb_agg(jsonb_build_object(

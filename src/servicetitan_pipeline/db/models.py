@@ -241,6 +241,9 @@ class ServiceTitanSyncLog(Base):
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     processing_time_seconds: Mapped[int | None] = mapped_column(sa.Integer)
+    # The Airflow task instance that ran this attempt (0011): its run and map index; NULL outside a DAG run.
+    airflow_run_id: Mapped[str | None] = mapped_column(sa.String(250))
+    airflow_map_index: Mapped[int | None] = mapped_column(sa.Integer)
 
     credential: Mapped[ServiceTitanCredential] = relationship(back_populates="sync_logs")
 

@@ -5,14 +5,19 @@ scores, then each check's details in human units. No framework, nothing fetched 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from typing import Any
 
-from servicetitan_pipeline.monitoring.airflow_links import SyncTask, load_sync_tasks, match_sync_tasks
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from servicetitan_pipeline.monitoring.airflow_links import SyncTask
 from servicetitan_pipeline.monitoring.health import HealthReport, HealthStatus
 from servicetitan_pipeline.monitoring.units import human_bytes, human_fraction, human_percent, quality_score
+from servicetitan_pipeline.sql_files import load_sql
 
 CHECK_TITLES = {
     "credentials": "Credentials",
@@ -98,21 +103,21 @@ def findings(report: HealthReport) -> list[Finding]:
     return sorted(every, key=lambda f: -f.status.rank)
 
 
-def failed_run_links(found: list[Finding], tasks: list[SyncTask] | None = None) -> dict[str, SyncTask]:
-    """The Airflow task of each credential finding's last failed sync (``tasks``: given in tests)."""
-    failures = [(f.credential_id, f.last_failure_at) for f in found if f.credential_id and f.last_failure_at]
-    if not failures:
+def failed_run_links(found: list[Finding], engine: Engine) -> dict[str, SyncTask]:
+    """The Airflow task of each credential finding's latest failed sync, as its sync-log row records it."""
+    ids = [f.credential_id for f in found if f.credential_id and f.last_failure_at]
+    if not ids:
         return {}
-    if tasks is None:
-        tasks = load_sync_tasks(min(t for _, t in failures), max(t for _, t in failures))
-    links: dict[str, SyncTask] = {}
-    for finding in found:
-        if finding.credential_id and finding.last_failure_at:
-            company = finding.title.split(" (")[0]
-            matched = match_sync_tasks([(finding.credential_id, finding.last_failure_at)], company, tasks)
-            if finding.credential_id in matched:
-                links[finding.credential_id] = matched[finding.credential_id]
-    return links
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(load_sql("monitoring/select_last_failed_sync_tasks")),
+                {"credential_ids": [uuid.UUID(i) for i in ids]},
+            ).all()
+    except Exception:  # the database check already says why; the cards still show, without run links
+        return {}
+    links = {str(row.credential_id): SyncTask.recorded(row.airflow_run_id, row.airflow_map_index) for row in rows}
+    return {key: task for key, task in links.items() if task is not None}
 
 
 def render_health_page(

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.monitoring.airflow_links import SyncTask, load_sync_tasks, match_sync_tasks
+from servicetitan_pipeline.monitoring.airflow_links import SyncTask
 from servicetitan_pipeline.monitoring.units import (
     NOTHING_TO_SCORE,
     human_count,
@@ -112,21 +112,11 @@ def load_tenant(engine: Engine, credential_id: uuid.UUID, limit: int = RECENT_SY
             s.error_message,
             s.duration_seconds,
             list(s.quality or []),
+            SyncTask.recorded(s.airflow_run_id, s.airflow_map_index),
         )
         for s in syncs
     ]
     return tenant
-
-
-def link_airflow_tasks(tenant: Tenant, tasks: list[SyncTask] | None = None) -> None:
-    """Attach to each sync the Airflow task that ran it (``tasks``: given in tests, else Airflow's database)."""
-    if not tenant.syncs:
-        return
-    if tasks is None:
-        tasks = load_sync_tasks(min(s.started_at for s in tenant.syncs), max(s.started_at for s in tenant.syncs))
-    matched = match_sync_tasks(((s.id, s.started_at) for s in tenant.syncs), tenant.company_name, tasks)
-    for sync in tenant.syncs:
-        sync.task = matched.get(sync.id)
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -235,7 +225,7 @@ def _sync_row(sync: TenantSync, airflow_root: str) -> str:
             f'<a href="{airflow_root}{sync.task.log_path()}" target="_top">Log</a>'
         )
     else:
-        airflow = '<span class="empty">not found</span>'
+        airflow = '<span class="empty">not recorded</span>'
     quality = (
         ", ".join(f"{escape(q['data_type'])}: {_score_html(q['score'])}" for q in sync.quality)
         if sync.quality

@@ -91,7 +91,7 @@ def _health_page(report: HealthReport) -> str:
             quality: list[dict[str, Any]] | None = [dict(row._mapping) for row in conn.execute(sql)]
     except Exception:  # the database check already says why; the page still shows the rest
         quality = None
-    return render_health_page(report, quality, failed_run_links(findings(report)))
+    return render_health_page(report, quality, failed_run_links(findings(report), get_engine()))
 
 
 def _auth_dependency() -> Any:
@@ -163,7 +163,7 @@ def create_app() -> FastAPI:
     @app.get("/tenants/{credential_id}", response_class=HTMLResponse)
     async def tenant(credential_id: str) -> HTMLResponse:
         from servicetitan_pipeline.db.engine import get_engine
-        from servicetitan_pipeline.monitoring.tenant_page import link_airflow_tasks, load_tenant, render_tenant_page
+        from servicetitan_pipeline.monitoring.tenant_page import load_tenant, render_tenant_page
 
         try:
             key = uuid.UUID(credential_id)
@@ -176,7 +176,6 @@ def create_app() -> FastAPI:
                 '</head><body><h1>No such credential</h1><p><a href="../tenants">All tenants</a></p></body></html>',
                 status_code=404,
             )
-        await asyncio.to_thread(link_airflow_tasks, found)
         return HTMLResponse(render_tenant_page(found))
 
     @app.get("/static/{name}")

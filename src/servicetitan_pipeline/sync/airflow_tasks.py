@@ -108,18 +108,20 @@ def sync(batch: dict[str, Any]) -> None:
     from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo
     from servicetitan_pipeline.sync.batch_runner import run_batch
     from servicetitan_pipeline.sync.runner import run_sync
+    from servicetitan_pipeline.sync.sync_log import AirflowTaskRef
 
     context = get_current_context()
     context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
     targets = [SyncTarget.from_xcom(target) for target in batch["targets"]]
     settings = BatchSettings.from_variables()
     engine = get_engine()
+    task = AirflowTaskRef(run_id=str(context["run_id"]), map_index=int(context["ti"].map_index))
     workers = max(1, min(settings.workers, len(targets)))
     # One connection per tenant syncing (its locks and loads), reused by the next tenant.
     with ConnectionPool(psycopg_conninfo(engine), max_size=workers) as connections:
         report = run_batch(
             targets,
-            lambda target: run_sync(target, engine=engine, connections=connections),
+            lambda target: run_sync(target, engine=engine, connections=connections, airflow_task=task),
             settings,
         )
     # Pushed (not returned) so that a failed batch leaves it too: the asset tasks announce what its good

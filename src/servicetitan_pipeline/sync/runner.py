@@ -28,7 +28,7 @@ from servicetitan_pipeline.sync.loader import PageLoader
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.progress import Progress
-from servicetitan_pipeline.sync.sync_log import SyncLogWriter, close_abandoned
+from servicetitan_pipeline.sync.sync_log import AirflowTaskRef, SyncLogWriter, close_abandoned
 from servicetitan_pipeline.sync.tables import TABLES, TableSpec
 from servicetitan_pipeline.sync.targets import SyncTarget
 
@@ -74,9 +74,10 @@ def run_sync(
     metrics_backend: MetricsBackend | None = None,
     closed_by: str = "servicetitan_sync",
     connections: Connections | None = None,
+    airflow_task: AirflowTaskRef | None = None,
 ) -> SyncOutcome:
     """``connections``: where the tenant's connection (its locks and loads) comes from; a pool when many tenants
-    sync in one process, else a new one."""
+    sync in one process, else a new one. ``airflow_task``: the task instance running it, recorded on its row."""
     engine = engine or get_engine()
     credential_id = uuid.UUID(target.credential_id)
     data_type = DataType(target.data_type)
@@ -91,7 +92,7 @@ def run_sync(
         environment=credential.environment.value,
         data_type=data_type.value,
     )
-    writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type)
+    writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type, airflow_task)
     connections = connections or DirectConnections(psycopg_conninfo(engine))
     # One connection per tenant: its session holds the locks, and each page loads in a transaction of its own.
     with connections.connection(autocommit=True) as connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -57,9 +58,25 @@ def close_abandoned(
     return [AbandonedSyncLog(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class AirflowTaskRef:
+    """The Airflow task instance running a sync: recorded on its row, so pages and Slack link its exact log."""
+
+    run_id: str
+    map_index: int
+
+
 class SyncLogWriter:
-    def __init__(self, engine: Engine, credential_id: uuid.UUID, sync_type: SyncType, data_type: DataType) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        credential_id: uuid.UUID,
+        sync_type: SyncType,
+        data_type: DataType,
+        airflow_task: AirflowTaskRef | None = None,
+    ) -> None:
         self._engine = engine
+        self._airflow_task = airflow_task
         self._credential_id = credential_id
         self._sync_type = sync_type
         self._data_type = data_type
@@ -74,6 +91,7 @@ class SyncLogWriter:
                 data_type=self._data_type,
                 status=SyncStatus.RUNNING,
                 started_at=datetime.now(UTC),
+                **self._airflow_columns(),
             )
             session.add(row)
         self.log_id, self.started_at = row.id, row.started_at
@@ -100,6 +118,7 @@ class SyncLogWriter:
                     sync_type=self._sync_type,
                     data_type=self._data_type,
                     started_at=now,
+                    **self._airflow_columns(),
                 )
                 session.add(row)
             started = row.started_at or now
@@ -112,3 +131,7 @@ class SyncLogWriter:
             row.error_message = error_message
             row.error_details = error_details
             self.log_id = row.id
+
+    def _airflow_columns(self) -> dict[str, Any]:
+        task = self._airflow_task
+        return {} if task is None else {"airflow_run_id": task.run_id, "airflow_map_index": task.map_index}

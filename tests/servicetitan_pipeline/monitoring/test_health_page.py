@@ -8,7 +8,7 @@ from typing import Any
 
 from servicetitan_pipeline.monitoring.airflow_links import SyncTask
 from servicetitan_pipeline.monitoring.health import CheckResult, HealthReport, HealthStatus
-from servicetitan_pipeline.monitoring.health_page import failed_run_links, findings, render_health_page
+from servicetitan_pipeline.monitoring.health_page import findings, render_health_page
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 REFUSED = {
@@ -71,11 +71,7 @@ def test_a_refused_credential_is_one_finding_with_each_symptom_once() -> None:
 
 
 def test_the_finding_links_to_the_connection_the_failed_run_and_the_tenant_page() -> None:
-    task = SyncTask(
-        "manual__2026-11-20T11:00", 0, "Crest Electric (integration, tenant 1003)", NOW - timedelta(hours=2), None
-    )
-    links = failed_run_links(findings(report()), tasks=[task])
-    html = render_health_page(report(), [], links)
+    html = render_health_page(report(), [], {REFUSED["credential_id"]: SyncTask("manual__2026-11-20T11:00", 0)})
     assert 'href="../connections?name_pattern=servicetitan_integration_1003" target="_top"' in html
     assert 'href="../dags/servicetitan_sync/runs/manual__2026-11-20T11%3A00/tasks/sync/mapped/0" target="_top"' in html
     assert f'href="tenants/{REFUSED["credential_id"]}"' in html

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.monitoring.airflow_links import SyncTask
+from servicetitan_pipeline.monitoring.health import HealthStatus
+from servicetitan_pipeline.monitoring.health_page import Finding, failed_run_links
 from servicetitan_pipeline.monitoring.tenant_page import (
-    link_airflow_tasks,
     load_tenant,
     load_tenant_list,
     render_tenant_list,
@@ -43,6 +44,8 @@ def seed(session: Session) -> tuple[object, object]:
         records_successful=0,
         records_failed=0,
         error_message="ServiceTitan refused the credentials (401)",
+        airflow_run_id="manual__2026-11-20T11:00:00+00:00",
+        airflow_map_index=0,
     )
     session.add_all([acme, other, scored, empty, failed, make_sync_log(other)])
     session.flush()
@@ -76,24 +79,24 @@ def test_the_page_shows_syncs_with_fractional_durations_errors_and_scores(sessio
     assert 'aria-label="Data-quality score per sync' in html
 
 
-def test_each_sync_links_to_the_airflow_task_that_ran_it(session: Session) -> None:
-    acme_id, failed_at = seed(session)
+def test_each_sync_links_to_the_airflow_task_its_row_records(session: Session) -> None:
+    acme_id, _failed_at = seed(session)
     tenant = load_tenant(session.get_bind(), acme_id)  # type: ignore[arg-type]
     assert tenant is not None
-    other_batch = SyncTask(
-        "scheduled__x", 1, "Other Co (integration, tenant 9)", failed_at - timedelta(minutes=1), None
-    )
-    ours = SyncTask(
-        "manual__2026-11-20T11:00:00+00:00", 0, "Acme Plumbing + 1 more", failed_at, failed_at + timedelta(minutes=1)
-    )
-    link_airflow_tasks(tenant, [other_batch, ours])
-    assert tenant.syncs[0].task == ours  # the batch naming the tenant, of the tasks running then
-    assert tenant.syncs[2].task is None  # no task was running: no link, said so
+    assert tenant.syncs[0].task == SyncTask("manual__2026-11-20T11:00:00+00:00", 0)
+    assert tenant.syncs[2].task is None  # the row records no task: no link, and no guess
     html = render_tenant_page(tenant)
     run = "../../dags/servicetitan_sync/runs/manual__2026-11-20T11%3A00%3A00%2B00%3A00"
     assert f'<a href="{run}" target="_top">Run</a>' in html
     assert f'<a href="{run}/tasks/sync/mapped/0" target="_top">Log</a>' in html
-    assert "not found" in html
+    assert "not recorded" in html
+
+
+def test_the_health_finding_links_the_latest_failed_syncs_task(session: Session) -> None:
+    acme_id, failed_at = seed(session)
+    finding = Finding("Acme Plumbing", HealthStatus.UNHEALTHY, [], str(acme_id), None, failed_at)  # type: ignore[arg-type]
+    links = failed_run_links([finding], session.get_bind())  # type: ignore[arg-type]
+    assert links == {str(acme_id): SyncTask("manual__2026-11-20T11:00:00+00:00", 0)}
 
 
 def test_the_list_links_to_each_tenant_page(session: Session) -> None:

@@ -282,3 +282,25 @@ def test_api_figures_are_kept_for_the_dashboard(make_world: World) -> None:
     assert snapshots["servicetitan.api.response_time_ms"] > 0
     assert hourly.requests == len(requests)
     assert hourly.avg_response_time_ms == pytest.approx(snapshots["servicetitan.api.response_time_ms"])
+
+
+def test_the_row_names_the_airflow_task_that_ran_it(make_world: World) -> None:
+    # The tenant page and the health page link a sync to this task's log: recorded, never guessed.
+    from servicetitan_pipeline.sync.runner import run_sync
+    from servicetitan_pipeline.sync.sync_log import AirflowTaskRef
+    from tests.sync_world import fast_client
+
+    world = make_world(tenant(1001))
+    run_sync(
+        world.target(1001, "both"),
+        engine=world.engine,
+        make_client=fast_client,
+        metrics_backend=world.metrics,
+        airflow_task=AirflowTaskRef("manual__2026-12-03T12:00:00+00:00", 3),
+    )
+    world.sync(1001)  # outside a DAG run: no task to name
+    with world.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT airflow_run_id, airflow_map_index FROM servicetitan_sync_logs ORDER BY started_at")
+        ).all()
+    assert [tuple(row) for row in rows] == [("manual__2026-12-03T12:00:00+00:00", 3), (None, None)]
