@@ -163,7 +163,9 @@ def _evaluate_and_notify(
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(notifications, _connections(engine, notifications))
+        text, blocks = alert_message(
+            notifications, _connections(engine, notifications), _failed_logs(engine, notifications)
+        )
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:
@@ -185,6 +187,18 @@ def _connections(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, st
     with psycopg.connect(psycopg_conninfo(engine)) as conn:
         rows = conn.execute(load_sql("alerts/select_alert_connections"), {"credential_ids": ids}).fetchall()
     return {row[0]: row[1] for row in rows}
+
+
+def _failed_logs(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
+    """The task log of each alerting credential's latest failed sync, where its sync-log row records the task."""
+    from servicetitan_pipeline.airflow_ui import airflow_base_url
+    from servicetitan_pipeline.monitoring.airflow_links import last_failed_tasks
+
+    ids = {n.alert.credential_id for n in notifications if n.alert.credential_id is not None}
+    return {
+        credential: f"{airflow_base_url()}/{task.log_path()}"
+        for credential, task in last_failed_tasks(engine, ids).items()
+    }
 
 
 def _raise_if_rules_failed(report: MonitorReport) -> None:

@@ -49,10 +49,14 @@ def where_of(details: Mapping[str, Any] | None) -> str:
 
 
 def alert_message(
-    notifications: list[Notification], connections: Mapping[uuid.UUID, str] | None = None
+    notifications: list[Notification],
+    connections: Mapping[uuid.UUID, str] | None = None,
+    failed_logs: Mapping[uuid.UUID, str] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """``connections``: each alert credential's Airflow connection id, for the "fix the connection" link."""
+    """``connections``: each alert credential's Airflow connection id, for the "fix the connection" link;
+    ``failed_logs``: the task log of its latest failed sync, where recorded."""
     connections = connections or {}
+    failed_logs = failed_logs or {}
     firing = [n for n in notifications if n.kind != RESOLVED]
     resolved = [n for n in notifications if n.kind == RESOLVED]
     parts = []
@@ -64,7 +68,8 @@ def alert_message(
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": headline}}]
     shown = notifications[:MAX_ALERTS_PER_MESSAGE]
     for notification in shown:
-        text = _describe(notification, connections.get(notification.alert.credential_id))  # type: ignore[arg-type]
+        credential = notification.alert.credential_id
+        text = _describe(notification, connections.get(credential), failed_logs.get(credential))  # type: ignore[arg-type]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if len(notifications) > len(shown):
         blocks.append(_context(f"… and {count(len(notifications) - len(shown))} more: see the dashboard."))
@@ -118,7 +123,7 @@ def digest_message(
     return text, blocks
 
 
-def _describe(notification: Notification, conn_id: str | None) -> str:
+def _describe(notification: Notification, conn_id: str | None, failed_log: str | None = None) -> str:
     alert = notification.alert
     details = alert.details or {}
     title = title_of(alert.rule, details)
@@ -143,7 +148,9 @@ def _describe(notification: Notification, conn_id: str | None) -> str:
     if conn_id and alert.rule in _CONNECTION_RULES:
         links.append(link(connection_url(conn_id), f"Fix the connection {conn_id}"))
     if alert.rule in _RUNS_RULES:
-        links.append(link(failed_runs_url(), "Failed sync runs and their logs"))
+        if failed_log:
+            links.append(link(failed_log, "Log of the latest failed sync"))
+        links.append(link(failed_runs_url(), "Failed sync runs"))
     if links:
         lines.append("  ·  ".join(links))
     return "\n".join(lines)

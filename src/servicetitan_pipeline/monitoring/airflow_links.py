@@ -6,8 +6,14 @@ path."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 SYNC_DAG_ID = "servicetitan_sync"
 SYNC_TASK_ID = "sync"
@@ -31,3 +37,19 @@ class SyncTask:
         """The task instance's page (its log), relative to Airflow's root."""
         mapped = f"/mapped/{self.map_index}" if self.map_index >= 0 else ""
         return f"{self.run_path()}/tasks/{SYNC_TASK_ID}{mapped}"
+
+
+def last_failed_tasks(engine: Engine, credential_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, SyncTask]:
+    """The task of each credential's latest failed sync, when its row records one (the health page's and the
+    Slack alerts' link to the failed run's log)."""
+    import sqlalchemy as sa
+
+    from servicetitan_pipeline.sql_files import load_sql
+
+    ids = list(credential_ids)
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(load_sql("monitoring/select_last_failed_sync_tasks")), {"credential_ids": ids})
+        found = {row.credential_id: SyncTask.recorded(row.airflow_run_id, row.airflow_map_index) for row in rows}
+    return {credential: task for credential, task in found.items() if task is not None}

@@ -11,13 +11,11 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.monitoring.airflow_links import SyncTask
+from servicetitan_pipeline.monitoring.airflow_links import SyncTask, last_failed_tasks
 from servicetitan_pipeline.monitoring.health import HealthReport, HealthStatus
 from servicetitan_pipeline.monitoring.units import human_bytes, human_fraction, human_percent, quality_score
-from servicetitan_pipeline.sql_files import load_sql
 
 CHECK_TITLES = {
     "credentials": "Credentials",
@@ -105,19 +103,12 @@ def findings(report: HealthReport) -> list[Finding]:
 
 def failed_run_links(found: list[Finding], engine: Engine) -> dict[str, SyncTask]:
     """The Airflow task of each credential finding's latest failed sync, as its sync-log row records it."""
-    ids = [f.credential_id for f in found if f.credential_id and f.last_failure_at]
-    if not ids:
-        return {}
+    ids = [uuid.UUID(f.credential_id) for f in found if f.credential_id and f.last_failure_at]
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text(load_sql("monitoring/select_last_failed_sync_tasks")),
-                {"credential_ids": [uuid.UUID(i) for i in ids]},
-            ).all()
+        tasks = last_failed_tasks(engine, ids)
     except Exception:  # the database check already says why; the cards still show, without run links
         return {}
-    links = {str(row.credential_id): SyncTask.recorded(row.airflow_run_id, row.airflow_map_index) for row in rows}
-    return {key: task for key, task in links.items() if task is not None}
+    return {str(credential): task for credential, task in tasks.items()}
 
 
 def render_health_page(

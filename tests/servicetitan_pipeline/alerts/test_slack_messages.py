@@ -73,7 +73,9 @@ class TestOneAlertPerCause:
         assert " UTC" in text
         conn_id = self._conn_id(world.engine, 1003)
         assert f"<{BASE}/connections?name_pattern={conn_id}|Fix the connection {conn_id}>" in text
-        assert f"<{BASE}/dags/servicetitan_sync/runs?state=failed|Failed sync runs and their logs>" in text
+        run = "scheduled__2026-12-03T11%3A00%3A00%2B00%3A00"
+        assert f"<{BASE}/dags/servicetitan_sync/runs/{run}/tasks/sync/mapped/2|Log of the latest failed sync>" in text
+        assert f"<{BASE}/dags/servicetitan_sync/runs?state=failed|Failed sync runs>" in text
         held = self._alert(world.engine, "api_unreachable:integration:1003")
         assert (held.state, held.pending_notification, held.last_sent_at) == ("firing", "firing", None)
 
@@ -111,6 +113,16 @@ class TestOneAlertPerCause:
                     "UPDATE servicetitan_credentials SET connection_status = 'error', company_name = 'Crest Electric',"
                     " last_error = 'ServiceTitan refused the credentials (invalid_client): the client secret is"
                     " wrong or revoked' WHERE tenant_id = :t"
+                ),
+                {"t": tenant_id},
+            )
+            # Its latest sync failed in a DAG run, which its row records (the message links that task's log).
+            conn.execute(
+                sa.text(
+                    "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status, started_at,"
+                    " completed_at, airflow_run_id, airflow_map_index) SELECT gen_random_uuid(), id, 'scheduled',"
+                    " 'both', 'failed', now() - interval '1 minute', now(), 'scheduled__2026-12-03T11:00:00+00:00', 2"
+                    " FROM servicetitan_credentials WHERE tenant_id = :t"
                 ),
                 {"t": tenant_id},
             )
