@@ -172,10 +172,12 @@ def _validate_group(
     started = time.monotonic()
     validated_at = datetime.now(UTC)
     run_name = _run_name(rows, batch.data_type)
+    tenants = {row["sync_log_id"]: row["tenant_id"] for row in rows}
     for chunk in read_chunks(work, batch, ids, chunk_rows):
-        for sync_log_id, verdict in project.validate(
-            batch, chunk, run_name=run_name, run_time=validated_at, build_docs=build_docs
-        ).items():
+        verdicts = project.validate(
+            batch, chunk, run_name=run_name, run_time=validated_at, build_docs=build_docs, tenants=tenants
+        )
+        for sync_log_id, verdict in verdicts.items():
             reports[sync_log_id].add(verdict)
         total = sum(report.total_records for report in reports.values())
         elapsed = time.monotonic() - started

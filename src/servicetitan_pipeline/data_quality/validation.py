@@ -17,7 +17,7 @@ import fcntl
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +42,8 @@ SAMPLE_IDS = 10
 # Full row lists are needed to score records, not to read the docs.
 _ROW_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 SYNC_COLUMN = "sync_log_id"
+# Failing records named per expectation in the data docs (the scores count them all).
+DOCS_FAILING_RECORDS = 50
 
 
 @dataclass
@@ -173,9 +175,11 @@ class GreatExpectationsProject:
         run_name: str,
         run_time: datetime,
         build_docs: bool = True,
+        tenants: Mapping[Any, int] | None = None,
     ) -> dict[Any, ChunkVerdict]:
         """Validate one chunk of the rows of one or more syncs; store its (slimmed) result and render its
-        data-docs page. Returns one verdict per sync (by its ``sync_log_id``), in the chunk's order."""
+        data-docs page. Returns one verdict per sync (by its ``sync_log_id``), in the chunk's order.
+        ``tenants``: each sync's tenant id, which names its failing records in the docs of a shared run."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.validator.v1_validator import Validator
 
@@ -218,8 +222,11 @@ class GreatExpectationsProject:
                         sample_ids=[_plain(frame.at[index, "id"]) for index in hits[:SAMPLE_IDS]],
                     )
                 )
+            unexpected = details.get("unexpected_index_list") or []
             for key in _ROW_LISTS:
                 details.pop(key, None)
+            if unexpected and kwargs.get("column") in frame:
+                _name_failing_records(details, frame, kwargs["column"], unexpected, tenants if len(syncs) > 1 else None)
         filled = frame.groupby(SYNC_COLUMN, sort=False)[list(batch.completeness_fields)].count()
         page = None
         if build_docs:
@@ -286,6 +293,23 @@ class GreatExpectationsProject:
             localize_data_docs(site, rewritten)
             self._suites_in_docs.add(suite.name)
         return page
+
+
+def _name_failing_records(
+    details: dict[str, Any], frame: pd.DataFrame, column: str, positions: list[Any], tenants: Mapping[Any, int] | None
+) -> None:
+    """The docs' table of failing values names the records that hold them: a sample's ids (``tenant/id`` when
+    the run holds several tenants' syncs), in GX's own shape for ID columns."""
+    key = "tenant/id" if tenants else "id"
+    sample = []
+    for position in positions[:DOCS_FAILING_RECORDS]:
+        record = str(_plain(frame.at[position, "id"]))
+        if tenants:
+            record = f"{tenants.get(frame.at[position, SYNC_COLUMN], '?')}/{record}"
+        value = _plain(frame.at[position, column])
+        sample.append({key: record, column: None if value is None or value != value else str(value)})
+    details["unexpected_index_list"] = sample
+    details["unexpected_index_column_names"] = [key]
 
 
 def _per_sync(expectation: dict[str, Any]) -> dict[str, Any]:

@@ -461,3 +461,16 @@ def test_a_suite_with_an_aggregate_expectation_validates_one_sync_at_a_time(
 def test_the_projects_suites_judge_rows(gx_project: GreatExpectationsProject) -> None:
     assert gx_project.judges_rows("servicetitan_customers")
     assert gx_project.judges_rows("servicetitan_invoices")
+
+
+def test_the_data_docs_name_the_records_with_failing_values(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    import re
+
+    validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project)
+    row = _result(clean_db, known_invoice_sync, "invoices")
+    page = (data_docs_dir() / row.data_docs_page).read_text()
+    cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)]
+    # The unknown status and the record that holds it, as GX's table of unexpected values with their ids.
+    assert any(cell.split() == ["Archived", "1", "15"] for cell in cells), [c for c in cells if "Archived" in c]
