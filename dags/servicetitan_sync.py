@@ -99,10 +99,10 @@ def servicetitan_sync() -> None:
     # Teardowns (trigger rule all_done_setup_success): they run once every sync ended, failed or not, so
     # what the good syncs loaded is validated, and they do not decide the run's state.
     @task(retries=2)
-    def validate_data_quality() -> list[dict[str, object]]:
+    def validate_data_quality() -> dict[str, object]:
         from servicetitan_pipeline.data_quality import airflow_tasks
 
-        return airflow_tasks.validate_loaded_data()  # type: ignore[return-value]
+        return airflow_tasks.validate_loaded_data()
 
     # Asset events for downstream DAGs, also when a batch failed (its good tenants loaded); skipped, so no
     # event, when the run loaded nothing of that type. No Slack line: nothing to act on.

@@ -54,6 +54,7 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/monitoring/test_units.py",
     "tests/servicetitan_pipeline/data_quality/test_suites.py",
     "tests/servicetitan_pipeline/data_quality/test_batches.py",
+    "tests/servicetitan_pipeline/data_quality/test_airflow_tasks.py",
     "tests/benchmarks/test_many_tenants.py::test_a_run_row_has_the_fields_of_the_results_file",
     "tests/benchmarks/test_many_tenants.py::test_a_run_that_completed_nothing_reports_zero_and_its_failure",
     "tests/benchmarks/test_many_tenants.py::test_the_table_has_a_line_per_run_under_its_header",
