@@ -331,11 +331,13 @@ def _collector(target: Target) -> object:
 
 
 def _dashboard_query(name: str) -> Check:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     def check(target: Target) -> object:
-        now = datetime.now(UTC)
-        params = {"since_day": (now - timedelta(days=13)).date(), "since_hour": now - timedelta(days=14)}
+        from servicetitan_pipeline.monitoring.dashboard import DashboardFilter, query_params
+
+        # As the page asks them: its default 14 days, every credential and data type.
+        params = query_params(DashboardFilter.from_query(datetime.now(UTC), 14))
         with target.engine.connect() as conn:
             return conn.execute(sa.text(load_sql(name)), params).all()
 
@@ -376,9 +378,10 @@ def checks() -> dict[str, tuple[Check, str]]:
         "monitoring/select_dashboard_api_performance",
         "monitoring/select_dashboard_data_quality",
         "monitoring/select_dashboard_latest_data_quality",
+        "monitoring/select_dashboard_api_endpoints",
     ):
         found[f"dashboard {query.removeprefix('monitoring/select_dashboard_')}"] = (_dashboard_query(query), "")
-    found["dashboard load_dashboard"] = (_load_dashboard, "all five queries")
+    found["dashboard load_dashboard"] = (_load_dashboard, "all six queries")
     return found
 
 

@@ -114,30 +114,34 @@ def load_dashboard(
 ) -> DashboardData:
     now = now or datetime.now(UTC)
     filters = filters or DashboardFilter.from_query(now, days)
-    since = datetime.combine(filters.since, datetime.min.time(), UTC)
-    until = datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), UTC)
-    days_range = {"since_day": filters.since, "until_day": filters.until}
-    hours_range = {"since": since, "until": until}
-    chosen = filters.params()
+    params = query_params(filters)
     with engine.connect() as conn:
 
-        def rows(name: str, **params: Any) -> list[dict[str, Any]]:
-            return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(name)), params)]
+        def rows(name: str) -> list[dict[str, Any]]:
+            return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(f"monitoring/{name}")), params)]
 
         return DashboardData(
             days=filters.days,
-            sync_daily=rows("monitoring/select_dashboard_sync_daily", **days_range, **chosen),
-            credentials=rows("monitoring/select_dashboard_credential_health"),
-            api=rows("monitoring/select_dashboard_api_performance", **hours_range, **chosen),
-            quality=rows(
-                "monitoring/select_dashboard_data_quality",
-                **days_range,
-                credential_id=chosen["credential_id"],
-            ),
-            latest_quality=rows("monitoring/select_dashboard_latest_data_quality", **chosen),
-            api_endpoints=rows("monitoring/select_dashboard_api_endpoints", **hours_range, **chosen),
+            sync_daily=rows("select_dashboard_sync_daily"),
+            credentials=rows("select_dashboard_credential_health"),
+            api=rows("select_dashboard_api_performance"),
+            quality=rows("select_dashboard_data_quality"),
+            latest_quality=rows("select_dashboard_latest_data_quality"),
+            api_endpoints=rows("select_dashboard_api_endpoints"),
             filter=filters,
         )
+
+
+def query_params(filters: DashboardFilter) -> dict[str, Any]:
+    """Every dashboard query's parameters for ``filters``: the days, the hours they span, the credential and data
+    type (each query binds the ones it names)."""
+    return {
+        "since_day": filters.since,
+        "until_day": filters.until,
+        "since": datetime.combine(filters.since, datetime.min.time(), UTC),
+        "until": datetime.combine(filters.until + timedelta(days=1), datetime.min.time(), UTC),
+        **filters.params(),
+    }
 
 
 # -- SVG ----------------------------------------------------------------------------------------------------
