@@ -13,7 +13,7 @@ from servicetitan_devtools.dev_environment import PROJECT_ROOT
 def test_project_settings_file_is_valid() -> None:
     settings = load_settings(PROJECT_ROOT / "airflow_settings.yaml")
     assert {c.conn_id for c in settings.connections} == {"servicetitan_db", "slack_alerts"}
-    assert {(p.name, p.slots) for p in settings.pools} == {("servicetitan_api", 4)}
+    assert {(p.name, p.slots) for p in settings.pools} == {("servicetitan_api", 8)}
 
 
 @pytest.mark.parametrize(
