@@ -58,8 +58,9 @@ class AirflowUI:
             login = httpx.post(f"{self.url}/auth/token", json={"username": USER, "password": PASSWORD}, timeout=30)
             login.raise_for_status()
             self._token = str(login.json()["access_token"])
+        # 30 s, as the login: on a busy 2-CPU machine the API server can take longer than httpx's default 5 s.
         answer = httpx.get(
-            f"{self.url}/api/v2/{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}
+            f"{self.url}/api/v2/{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}, timeout=30
         )
         answer.raise_for_status()
         return answer.json()

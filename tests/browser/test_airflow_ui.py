@@ -34,7 +34,9 @@ def trigger_from_the_form(page: Page, credential: str, data_type: str) -> str:
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Run Parameters")).to_be_visible()
     dialog.locator("#element_credential").fill(credential)
-    dialog.get_by_role("combobox").click()  # Data type: a select of the Param's enum
+    dialog.get_by_role(
+        "combobox", name="Data type"
+    ).click()  # a select of the Param's enum (the credential is a combobox too)
     page.get_by_role("option", name=data_type, exact=True).click()
     dialog.get_by_role("button", name="Trigger", exact=True).click()
     page.wait_for_url(re.compile(r"/dags/servicetitan_sync/runs/"))
