@@ -118,16 +118,16 @@ def load_dashboard(
     with engine.connect() as conn:
 
         def rows(name: str) -> list[dict[str, Any]]:
-            return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(f"monitoring/{name}")), params)]
+            return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(name)), params)]
 
         return DashboardData(
             days=filters.days,
-            sync_daily=rows("select_dashboard_sync_daily"),
-            credentials=rows("select_dashboard_credential_health"),
-            api=rows("select_dashboard_api_performance"),
-            quality=rows("select_dashboard_data_quality"),
-            latest_quality=rows("select_dashboard_latest_data_quality"),
-            api_endpoints=rows("select_dashboard_api_endpoints"),
+            sync_daily=rows("monitoring/select_dashboard_sync_daily"),
+            credentials=rows("monitoring/select_dashboard_credential_health"),
+            api=rows("monitoring/select_dashboard_api_performance"),
+            quality=rows("monitoring/select_dashboard_data_quality"),
+            latest_quality=rows("monitoring/select_dashboard_latest_data_quality"),
+            api_endpoints=rows("monitoring/select_dashboard_api_endpoints"),
             filter=filters,
         )
 
