@@ -6,8 +6,11 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.cli.output import format_table, print_json
 from servicetitan_pipeline.credentials import management
@@ -274,19 +277,18 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _disable(args: argparse.Namespace) -> int:
-    with session_scope() as session:
-        credential = management.disable(session, args.credential)
-        label = credential.label
-    print(f"disabled {label}: it will not be synced; its history is kept")
-    _publish_choices()
-    return 0
+    return _switch(management.disable, args.credential, "disabled {}: it will not be synced; its history is kept")
 
 
 def _enable(args: argparse.Namespace) -> int:
+    return _switch(management.enable, args.credential, "enabled {}: the next run syncs it")
+
+
+def _switch(change: Callable[[Session, str], ServiceTitanCredential], credential: str, said: str) -> int:
+    """Disable or enable one credential, say so, and keep the trigger form's list current."""
     with session_scope() as session:
-        credential = management.enable(session, args.credential)
-        label = credential.label
-    print(f"enabled {label}: the next run syncs it")
+        label = change(session, credential).label
+    print(said.format(label))
     _publish_choices()
     return 0
 

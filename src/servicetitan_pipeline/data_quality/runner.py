@@ -171,6 +171,7 @@ def _validate_group(
     }
     started = time.monotonic()
     validated_at = datetime.now(UTC)
+    total = 0
     run_name = _run_name(rows, batch.data_type)
     tenants = {row["sync_log_id"]: row["tenant_id"] for row in rows}
     for chunk in read_chunks(work, batch, ids, chunk_rows):
@@ -192,7 +193,6 @@ def _validate_group(
         )
     work.commit()  # ends the read (and its server-side cursor): the save below is a transaction of its own
     elapsed = time.monotonic() - started
-    total = sum(report.total_records for report in reports.values())
     with work.transaction():
         for report in reports.values():
             # Syncs sharing a suite run share its time in proportion to their records.
