@@ -608,3 +608,100 @@ class ServiceTitanDataQualityDaily(Base):
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
+
+
+class ServiceTitanNotificationLog(Base):
+    """What a notifier last sent, by its name (Alertmanager's notification log): the 6-hour digest is not sent
+    again while it would say the same thing. Kept here, beside the alerts, so that it is written from a task,
+    the command line and the demo alike (0012)."""
+
+    __tablename__ = "servicetitan_notification_log"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+RESOURCE_CHECK = "resource IN ('customers', 'invoices')"
+
+
+class ServiceTitanSyncVolume(Base):
+    """What one sync received of one resource (0013): records new, changed and unchanged, and the newest
+    ``modifiedOn`` among them. Each page adds its counts in its own transaction; the resource's successful end
+    sets ``completed_at`` and ``freshness_lag_seconds``, and only completed rows make a baseline (a failed
+    sync's partial counts are not a tenant's normal volume). ``started_at`` is the sync's, so that the
+    baseline's hour of day and day of week are read from this table alone."""
+
+    __tablename__ = "servicetitan_sync_volumes"
+    __table_args__ = (
+        sa.CheckConstraint(RESOURCE_CHECK, name="resource"),
+        sa.CheckConstraint(
+            "records_new >= 0 AND records_changed >= 0 AND records_unchanged >= 0", name="counts_non_negative"
+        ),
+        sa.CheckConstraint("freshness_lag_seconds IS NULL OR completed_at IS NOT NULL", name="lag_when_completed"),
+        # A tenant's history per resource, newest first: the baselines read a bounded window of it.
+        sa.Index("ix_servicetitan_sync_volumes_credential_resource_started", "credential_id", "resource", "started_at"),
+    )
+
+    sync_log_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_sync_logs.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), nullable=False
+    )
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    records_new: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    records_changed: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    records_unchanged: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    newest_modified_on: Mapped[datetime | None] = _timestamp_column()
+    completed_at: Mapped[datetime | None] = _timestamp_column()
+    # At completed_at: how old the newest modifiedOn ever loaded for this credential and resource was.
+    freshness_lag_seconds: Mapped[float | None] = mapped_column(sa.Float)
+
+
+class ServiceTitanResourceProfile(Base):
+    """Per credential and resource (0013): how many raw records were profiled for schema drift, when, and the
+    newest ``modifiedOn`` ever loaded (freshness)."""
+
+    __tablename__ = "servicetitan_resource_profiles"
+    __table_args__ = (sa.CheckConstraint(RESOURCE_CHECK, name="resource"),)
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    records_profiled: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
+    first_profiled_at: Mapped[datetime | None] = _timestamp_column()
+    last_profiled_at: Mapped[datetime | None] = _timestamp_column()
+    last_profiled_sync_log_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    newest_modified_on: Mapped[datetime | None] = _timestamp_column()
+
+
+class ServiceTitanSourceField(Base):
+    """One JSON type seen for one field of a resource's raw records, per credential (0013, schema drift).
+    ``field`` is a path: top-level keys, nested objects' keys after a dot, array elements' keys after ``[]``
+    (``items[].skuId``). A field's share of nulls is its ``null`` row's occurrences over all its rows'; records
+    profiled since it was last seen are the profile's ``records_profiled`` minus ``records_profiled_at_last_seen``.
+    Sync-log ids are references only (no foreign key): retention deletes old sync logs, the schema's history
+    stays."""
+
+    __tablename__ = "servicetitan_source_fields"
+    __table_args__ = (
+        sa.CheckConstraint(RESOURCE_CHECK, name="resource"),
+        sa.CheckConstraint("json_type IN ('string', 'number', 'boolean', 'object', 'array', 'null')", name="json_type"),
+        sa.CheckConstraint("occurrences > 0", name="occurrences_positive"),
+    )
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), sa.ForeignKey("servicetitan_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    field: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    json_type: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    first_seen_sync_log_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    last_seen_sync_log_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    occurrences: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    records_profiled_at_last_seen: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
