@@ -641,6 +641,8 @@ class ServiceTitanSyncVolume(Base):
         sa.CheckConstraint("freshness_lag_seconds IS NULL OR completed_at IS NOT NULL", name="lag_when_completed"),
         # A tenant's history per resource, newest first: the baselines read a bounded window of it.
         sa.Index("ix_servicetitan_sync_volumes_credential_resource_started", "credential_id", "resource", "started_at"),
+        # The syncs of a recent window, whatever the tenant: what a monitor run judges.
+        sa.Index("ix_servicetitan_sync_volumes_started", "started_at"),
     )
 
     sync_log_id: Mapped[uuid.UUID] = mapped_column(

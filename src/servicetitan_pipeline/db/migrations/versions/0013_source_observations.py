@@ -60,6 +60,7 @@ def upgrade() -> None:
         "servicetitan_sync_volumes",
         ["credential_id", "resource", "started_at"],
     )
+    op.create_index("ix_servicetitan_sync_volumes_started", "servicetitan_sync_volumes", ["started_at"])
     op.create_table(
         "servicetitan_resource_profiles",
         sa.Column("credential_id", UUID(as_uuid=True), nullable=False),
