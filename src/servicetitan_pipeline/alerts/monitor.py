@@ -142,9 +142,7 @@ def _evaluate_and_notify(
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(
-            notifications, _connections(engine, notifications), _failed_logs(engine, notifications)
-        )
+        text, blocks = alert_message(notifications, *_links(engine, notifications))
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:
@@ -158,26 +156,21 @@ def _evaluate_and_notify(
         log.info("sent %d alert notification(s) in one Slack message", len(notifications))
 
 
-def _connections(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
-    """Each alerting credential's Airflow connection id (the message links to it)."""
+def _links(engine: Engine, notifications: list[Any]) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+    """For each alerting credential, in one query: its Airflow connection id, and the task log of its latest
+    failed sync where its sync-log row records the task (the message links to both)."""
+    from servicetitan_pipeline.airflow_ui import airflow_base_url
+    from servicetitan_pipeline.monitoring.airflow_links import SyncTask
+
     ids = sorted({n.alert.credential_id for n in notifications if n.alert.credential_id is not None})
     if not ids:
-        return {}
-    with psycopg.connect(psycopg_conninfo(engine)) as conn:
-        rows = conn.execute(load_sql("alerts/select_alert_connections"), {"credential_ids": ids}).fetchall()
-    return {row[0]: row[1] for row in rows}
-
-
-def _failed_logs(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
-    """The task log of each alerting credential's latest failed sync, where its sync-log row records the task."""
-    from servicetitan_pipeline.airflow_ui import airflow_base_url
-    from servicetitan_pipeline.monitoring.airflow_links import last_failed_tasks
-
-    ids = {n.alert.credential_id for n in notifications if n.alert.credential_id is not None}
-    return {
-        credential: f"{airflow_base_url()}/{task.log_path()}"
-        for credential, task in last_failed_tasks(engine, ids).items()
-    }
+        return {}, {}
+    with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(load_sql("alerts/select_alert_links"), {"credential_ids": ids}).fetchall()
+    connections = {row["credential_id"]: row["airflow_conn_id"] for row in rows}
+    tasks = {row["credential_id"]: SyncTask.recorded(row["airflow_run_id"], row["airflow_map_index"]) for row in rows}
+    failed_logs = {credential: f"{airflow_base_url()}/{task.log_path()}" for credential, task in tasks.items() if task}
+    return connections, failed_logs
 
 
 def _raise_if_rules_failed(report: MonitorReport) -> None:

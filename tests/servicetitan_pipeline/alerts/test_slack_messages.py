@@ -105,16 +105,24 @@ class TestOneAlertPerCause:
                 ),
                 {"t": tenant_id},
             )
-            # Its latest sync failed in a DAG run, which its row records (the message links that task's log).
-            conn.execute(
-                sa.text(
-                    "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status, started_at,"
-                    " completed_at, airflow_run_id, airflow_map_index) SELECT gen_random_uuid(), id, 'scheduled',"
-                    " 'both', 'failed', now() - interval '1 minute', now(), 'scheduled__2026-12-03T11:00:00+00:00', 2"
-                    " FROM servicetitan_credentials WHERE tenant_id = :t"
-                ),
-                {"t": tenant_id},
-            )
+            # Its latest sync failed in a DAG run, which its row records (the message links that task's log, not
+            # an earlier failure's).
+            for ago, run, map_index in [("1 minute", "11:00", 2), ("2 hours", "09:00", 0)]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status,"
+                        " started_at, completed_at, airflow_run_id, airflow_map_index) SELECT gen_random_uuid(), id,"
+                        " 'scheduled', 'both', 'failed', now() - CAST(:ago AS interval),"
+                        " now() - CAST(:ago AS interval), :run, :map_index"
+                        " FROM servicetitan_credentials WHERE tenant_id = :t"
+                    ),
+                    {
+                        "t": tenant_id,
+                        "ago": ago,
+                        "run": f"scheduled__2026-12-03T{run}:00+00:00",
+                        "map_index": map_index,
+                    },
+                )
 
     @staticmethod
     def _conn_id(engine: Engine, tenant_id: int) -> str:
