@@ -94,8 +94,11 @@ def servicetitan_sync() -> None:
 
     # One task per batch of tenants; a tenant's failure fails its batch (after the batch's other tenants and
     # its in-batch retries) with an expected failure, so Airflow never retries a batch for it. The syncs are
-    # the run's leaves: a failed batch makes a failed run.
-    @task(pool="servicetitan_api", map_index_template="{{ batch_label }}")
+    # the run's leaves: a failed batch makes a failed run. Each is named after its tenants from its input, so the
+    # name is rendered before the task runs: it shows while the batch syncs, and stays when the batch fails
+    # (Airflow renders the template again only after a success or an Exception; an expected failure is a
+    # SystemExit).
+    @task(pool="servicetitan_api", map_index_template="{{ task.op_kwargs['batch']['label'] }}")
     def sync(batch: dict[str, object]) -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 

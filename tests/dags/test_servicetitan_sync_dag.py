@@ -65,6 +65,10 @@ def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
             {"plan", "sync"},
         )
         assert not task.on_failure_fail_dagrun
+    # Every task fails an expected failure at once and retries anything else.
+    from servicetitan_pipeline.sync.expected_failures import NOT_RETRIED
+
+    assert {task.task_id for task in sync_dag.tasks if task.retry_policy is NOT_RETRIED} == set(sync_dag.task_ids)
     assert sync_dag.params["data_type"] == "both"
     assert sync_dag.params["credential"] == "all"
     assert sync_dag.params["full_refresh"] is False

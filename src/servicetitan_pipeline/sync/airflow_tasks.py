@@ -110,7 +110,6 @@ def sync(batch: dict[str, Any]) -> None:
     from servicetitan_pipeline.sync.sync_log import AirflowTaskRef
 
     context = get_current_context()
-    context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
     targets = [SyncTarget.from_xcom(target) for target in batch["targets"]]
     settings = BatchSettings.from_variables()
     engine = get_engine()
