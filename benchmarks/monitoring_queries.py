@@ -375,13 +375,12 @@ def checks() -> dict[str, tuple[Check, str]]:
     for query in (
         "monitoring/select_dashboard_sync_daily",
         "monitoring/select_dashboard_credential_health",
-        "monitoring/select_dashboard_api_performance",
+        "monitoring/select_dashboard_api",
         "monitoring/select_dashboard_data_quality",
         "monitoring/select_dashboard_latest_data_quality",
-        "monitoring/select_dashboard_api_endpoints",
     ):
         found[f"dashboard {query.removeprefix('monitoring/select_dashboard_')}"] = (_dashboard_query(query), "")
-    found["dashboard load_dashboard"] = (_load_dashboard, "all six queries")
+    found["dashboard load_dashboard"] = (_load_dashboard, "all five queries")
     return found
 
 

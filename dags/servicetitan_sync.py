@@ -21,9 +21,11 @@ from datetime import timedelta
 
 from airflow.sdk import Param, dag, task
 
-# Only the Asset definitions and the trigger form's list at the top level (they import nothing else of the
-# package); the rest is imported inside the tasks: the DAG processor parses this file every 30 s.
+# Only the Asset definitions, the expected failures' retry policy and the trigger form's list at the top level
+# (they import nothing else of the package); the rest is imported inside the tasks: the DAG processor parses
+# this file every 30 s.
 from servicetitan_pipeline.assets import CUSTOMERS_ASSET, INVOICES_ASSET
+from servicetitan_pipeline.sync.expected_failures import NOT_RETRIED
 from servicetitan_pipeline.sync.trigger_form import credential_choices
 
 
@@ -52,6 +54,9 @@ def _notify_slack_of_retry(context: dict[str, object]) -> None:
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        # A refused trigger form or a batch's failed tenants (sync/expected_failures.py) fail at once, without a
+        # traceback; every other error keeps the retries above.
+        "retry_policy": NOT_RETRIED,
         # After the last try: one Slack message with the task, the tenants, why, and links (never a secret).
         "on_failure_callback": [lambda context: _notify_slack_of_failure(context)],
         # A failed try that Airflow retries: the same message, saying when it retries (batches never retry).
@@ -88,9 +93,12 @@ def servicetitan_sync() -> None:
         return airflow_tasks.plan(dict(params or {}), dag_run.run_type)
 
     # One task per batch of tenants; a tenant's failure fails its batch (after the batch's other tenants and
-    # its in-batch retries) with AirflowFailException, so Airflow never retries a batch for it. The syncs are
-    # the run's leaves: a failed batch makes a failed run.
-    @task(pool="servicetitan_api", map_index_template="{{ batch_label }}")
+    # its in-batch retries) with an expected failure, so Airflow never retries a batch for it. The syncs are
+    # the run's leaves: a failed batch makes a failed run. Each is named after its tenants from its input, so the
+    # name is rendered before the task runs: it shows while the batch syncs, and stays when the batch fails
+    # (Airflow renders the template again only after a success or an Exception; an expected failure is a
+    # SystemExit).
+    @task(pool="servicetitan_api", map_index_template="{{ task.op_kwargs['batch']['label'] }}")
     def sync(batch: dict[str, object]) -> None:
         from servicetitan_pipeline.sync import airflow_tasks
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -62,6 +65,10 @@ def test_shape(sync_dag) -> None:  # type: ignore[no-untyped-def]
             {"plan", "sync"},
         )
         assert not task.on_failure_fail_dagrun
+    # Every task fails an expected failure at once and retries anything else.
+    from servicetitan_pipeline.sync.expected_failures import NOT_RETRIED
+
+    assert {task.task_id for task in sync_dag.tasks if task.retry_policy is NOT_RETRIED} == set(sync_dag.task_ids)
     assert sync_dag.params["data_type"] == "both"
     assert sync_dag.params["credential"] == "all"
     assert sync_dag.params["full_refresh"] is False
@@ -90,6 +97,7 @@ def test_manual_run_from_the_trigger_form(make_world: Callable[..., SyncWorld], 
 def test_all_credentials_one_failing_does_not_stop_the_other(
     make_world: Callable[..., SyncWorld],
     sync_dag,  # type: ignore[no-untyped-def]
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     world = make_world(tenant(1001), tenant(1003, faults={"invalid_credentials": True}))
     from airflow.models.connection import Connection
@@ -102,8 +110,14 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
             session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
         run = sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
         messages = slack.snapshot()
+    task_log = capfd.readouterr().out
     # The run is failed (a sync failed), and what the good sync loaded was still validated.
     assert run.state == "failed"
+    # The batch failed at its first try and was not retried (its good tenant would sync again), and its log
+    # says why in one line, without a traceback.
+    assert [(ti.state, ti.try_number) for ti in run.get_task_instances() if ti.task_id == "sync"] == [("failed", 1)]
+    assert "Traceback" not in task_log
+    assert _before("1 of 2 tenants of this batch failed (the others completed): Company 1003", "Task exited", task_log)
     assert {ti.task_id: ti.state for ti in run.get_task_instances() if ti.task_id != "sync"} == {
         "plan": "success",
         "validate_data_quality": "success",
@@ -115,6 +129,7 @@ def test_all_credentials_one_failing_does_not_stop_the_other(
     (message,) = messages
     assert "servicetitan_sync: task sync failed for Company 1003 (integration, tenant 1003)" in message["text"]
     assert "secret-1003" not in message["text"]
+    assert "try (try 1 of 4): not retried, the batch already retried each tenant itself" in message["text"]
     (good,) = world.logs(1001)
     assert good.status == "completed"
     failed = world.logs(1003)
@@ -131,6 +146,7 @@ def test_a_wrong_credential_is_refused_before_anything_runs(
     make_world: Callable[..., SyncWorld],
     sync_dag,  # type: ignore[no-untyped-def]
     caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     world = make_world(tenant(1001))
     from airflow.models.connection import Connection
@@ -160,6 +176,63 @@ def test_a_wrong_credential_is_refused_before_anything_runs(
         "Trigger again with 'all' or one of the form's choices" in caplog.text
     )
     assert messages == []
+    # The refusal is the task log's last word before Airflow's one line; no traceback follows.
+    task_log = capfd.readouterr().out
+    assert _before("refused: No credential 'Company 100l'", "Task exited", task_log)
+    assert "Traceback" not in task_log
+
+
+def test_an_unexpected_error_keeps_its_traceback_and_its_retries(
+    make_world: Callable[..., SyncWorld],
+    sync_dag,  # type: ignore[no-untyped-def]
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import airflow.sdk.definitions.dag as dag_module
+    from airflow.models.connection import Connection
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    from servicetitan_pipeline.sync import airflow_tasks
+
+    make_world(tenant(1001))
+
+    def broken_plan(params: dict[str, object], run_type: str) -> list[dict[str, object]]:
+        raise RuntimeError("the database went away")
+
+    sleep = time.sleep
+
+    def waited_out(seconds: float) -> None:
+        """dag.test waits for a retry's time a second at a time: the retry delay has passed instead (the scheduler
+        counts it from the try's end)."""
+        if sys._getframe(1).f_code.co_filename != dag_module.__file__:
+            return sleep(seconds)
+        with create_session() as session:
+            for ti in session.query(TaskInstance).filter(TaskInstance.state == "up_for_retry"):
+                ti.end_date = ti.end_date - timedelta(hours=1)
+        return None
+
+    monkeypatch.setattr(airflow_tasks, "plan", broken_plan)
+    monkeypatch.setattr(time, "sleep", waited_out)
+    with SlackReceiver() as slack:
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == "slack_alerts").delete()
+            session.add(Connection(conn_id="slack_alerts", conn_type="slackwebhook", password=slack.webhook_url))
+        run = sync_dag.test(run_conf={"credential": "all"})
+        messages = slack.snapshot()
+    task_log = capfd.readouterr().out
+    # plan's retries=2: three tries, each with its traceback; a message for each retry and one after the last.
+    plan = next(ti for ti in run.get_task_instances() if ti.task_id == "plan")
+    assert (run.state, plan.state, plan.try_number) == ("failed", "failed", 3)
+    assert task_log.count("Task failed with exception") == 3
+    assert task_log.count("RuntimeError: the database went away") == 3
+    assert "Traceback" in task_log
+    assert [message["text"].split(" ")[0] for message in messages] == [":repeat:", ":repeat:", ":x:"]
+
+
+def _before(first: str, then: str, log: str) -> bool:
+    """Whether ``first`` is in the log, and ``then`` follows it."""
+    return first in log and then in log[log.index(first) :]
 
 
 def test_sync_task_log_has_no_masking_warning(

@@ -2,6 +2,7 @@
 -- (NULL): syncs by outcome, success rate and durations. The view servicetitan_dashboard_sync_daily's figures,
 -- with two differences: durations are completed_at - started_at (processing_time_seconds is whole seconds,
 -- and would show 1.87 s as 2 s), and the filters reach every branch. Rolled-up days keep whole seconds.
+-- Not a read of the view: it is grouped by day alone, with no credential or data type column to filter on.
 SELECT
     s.day,
     sum(s.syncs)::bigint AS syncs,

@@ -8,8 +8,8 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -27,6 +27,7 @@ from servicetitan_pipeline.db.models import ServiceTitanAlert
 from servicetitan_pipeline.sql_files import load_sql
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
+DIGEST_NOTIFIER = "digest"  # its row in servicetitan_notification_log
 Rule = Callable[[psycopg.Connection[Any], AlertSettings], Evaluation]
 
 
@@ -62,45 +63,15 @@ def run_sync_failure_monitor(
     return report
 
 
-class DigestLog(Protocol):
-    """Alertmanager's notification log, for the digest: what was last sent, so a re-run sends no copy."""
-
-    def last(self) -> dict[str, Any] | None: ...
-
-    def record(self, entry: dict[str, Any]) -> None: ...
-
-
-class VariableDigestLog:
-    """The last digest's content hash and time, in the Airflow Variable ``servicetitan_digest_last_sent``."""
-
-    NAME = "servicetitan_digest_last_sent"
-
-    def last(self) -> dict[str, Any] | None:
-        from airflow.sdk import Variable
-
-        value = Variable.get(self.NAME, default=None, deserialize_json=True)
-        return value if isinstance(value, dict) else None
-
-    def record(self, entry: dict[str, Any]) -> None:
-        from airflow.sdk import Variable
-
-        try:
-            Variable.set(self.NAME, entry, serialize_json=True)
-        except ImportError:  # outside a task (a test, the demo): no notification log to write to
-            log.warning("not in an Airflow task: the digest's content hash was not recorded")
-
-
 def run_health_monitor(
     engine: Engine | None = None,
     settings: AlertSettings | None = None,
     send: SendToSlack | None = None,
-    digest_log: DigestLog | None = None,
 ) -> MonitorReport:
     """Every 6 hours: credential health, stale syncs, data quality, API connectivity, and a digest."""
     engine = engine or get_engine()
     settings = settings or AlertSettings.from_variables()
     send = send or slack_webhook_sender()
-    digest_log = digest_log or VariableDigestLog()
     report = MonitorReport()
     _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
     window = {"window_hours": DIGEST_HOURS}
@@ -111,27 +82,35 @@ def run_health_monitor(
         failing = cursor.fetchall()
         firing = conn.execute("SELECT count(*) FROM servicetitan_alerts WHERE state = 'firing'").fetchone()
     text, blocks = digest_message(digest, int(firing[0]) if firing else 0, failing)
-    # Deduplicated by content within its window: a re-run (a manual trigger, a cleared task) with nothing new
-    # to say sends nothing; any change (a sync, an alert) makes a new digest.
-    content = hashlib.sha256(json.dumps([text, blocks], sort_keys=True).encode()).hexdigest()
-    now = datetime.now(UTC)
-    last = digest_log.last()
-    if (
-        last
-        and last.get("content") == content
-        and now - datetime.fromisoformat(last["sent_at"]) < timedelta(hours=DIGEST_HOURS)
-    ):
-        log.info("the digest is the same as the one sent at %s: not sent again", last["sent_at"])
-        report.digest_unchanged = True
-    else:
-        try:
-            send(text, blocks)
-            report.digest_sent = True
-            digest_log.record({"content": content, "sent_at": now.isoformat()})
-        except Exception as exc:  # the digest is informational: its loss is logged, never retried
-            log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
+    _send_digest(engine, send, text, blocks, report)
     _raise_if_rules_failed(report)
     return report
+
+
+def _send_digest(
+    engine: Engine, send: SendToSlack, text: str, blocks: list[dict[str, Any]], report: MonitorReport
+) -> None:
+    """Deduplicated by content within its window (the notification log, as Alertmanager's): a re-run (a manual
+    trigger, a cleared task) with nothing new to say sends nothing; any change (a sync, an alert) makes a new
+    digest."""
+    entry = {
+        "name": DIGEST_NOTIFIER,
+        "content_hash": hashlib.sha256(json.dumps([text, blocks], sort_keys=True).encode()).hexdigest(),
+        "window_hours": DIGEST_HOURS,
+    }
+    with psycopg.connect(psycopg_conninfo(engine), autocommit=True) as conn:
+        sent = conn.execute(load_sql("alerts/select_digest_already_sent"), entry).fetchone()
+        if sent:
+            log.info("the digest is the same as the one sent at %s: not sent again", sent[0].isoformat())
+            report.digest_unchanged = True
+            return
+        try:
+            send(text, blocks)
+        except Exception as exc:  # the digest is informational: its loss is logged, never retried
+            log.warning("the 6-hour digest did not reach Slack: %s", type(exc).__name__)
+            return
+        report.digest_sent = True
+        conn.execute(load_sql("alerts/upsert_notification_log"), entry)
 
 
 def _evaluate_and_notify(
@@ -163,9 +142,7 @@ def _evaluate_and_notify(
         notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
         if not notifications:
             return
-        text, blocks = alert_message(
-            notifications, _connections(engine, notifications), _failed_logs(engine, notifications)
-        )
+        text, blocks = alert_message(notifications, *_links(engine, notifications))
         try:
             (send or slack_webhook_sender())(text, blocks)
         except Exception as exc:
@@ -179,26 +156,21 @@ def _evaluate_and_notify(
         log.info("sent %d alert notification(s) in one Slack message", len(notifications))
 
 
-def _connections(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
-    """Each alerting credential's Airflow connection id (the message links to it)."""
+def _links(engine: Engine, notifications: list[Any]) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+    """For each alerting credential, in one query: its Airflow connection id, and the task log of its latest
+    failed sync where its sync-log row records the task (the message links to both)."""
+    from servicetitan_pipeline.airflow_ui import airflow_base_url
+    from servicetitan_pipeline.monitoring.airflow_links import SyncTask
+
     ids = sorted({n.alert.credential_id for n in notifications if n.alert.credential_id is not None})
     if not ids:
-        return {}
-    with psycopg.connect(psycopg_conninfo(engine)) as conn:
-        rows = conn.execute(load_sql("alerts/select_alert_connections"), {"credential_ids": ids}).fetchall()
-    return {row[0]: row[1] for row in rows}
-
-
-def _failed_logs(engine: Engine, notifications: list[Any]) -> dict[uuid.UUID, str]:
-    """The task log of each alerting credential's latest failed sync, where its sync-log row records the task."""
-    from servicetitan_pipeline.airflow_ui import airflow_base_url
-    from servicetitan_pipeline.monitoring.airflow_links import last_failed_tasks
-
-    ids = {n.alert.credential_id for n in notifications if n.alert.credential_id is not None}
-    return {
-        credential: f"{airflow_base_url()}/{task.log_path()}"
-        for credential, task in last_failed_tasks(engine, ids).items()
-    }
+        return {}, {}
+    with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(load_sql("alerts/select_alert_links"), {"credential_ids": ids}).fetchall()
+    connections = {row["credential_id"]: row["airflow_conn_id"] for row in rows}
+    tasks = {row["credential_id"]: SyncTask.recorded(row["airflow_run_id"], row["airflow_map_index"]) for row in rows}
+    failed_logs = {credential: f"{airflow_base_url()}/{task.log_path()}" for credential, task in tasks.items() if task}
+    return connections, failed_logs
 
 
 def _raise_if_rules_failed(report: MonitorReport) -> None:

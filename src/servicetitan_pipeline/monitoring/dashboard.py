@@ -120,16 +120,23 @@ def load_dashboard(
         def rows(name: str) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(sa.text(load_sql(name)), params)]
 
+        api = rows("monitoring/select_dashboard_api")
         return DashboardData(
             days=filters.days,
             sync_daily=rows("monitoring/select_dashboard_sync_daily"),
             credentials=rows("monitoring/select_dashboard_credential_health"),
-            api=rows("monitoring/select_dashboard_api_performance"),
+            api=_api_rows(api, "hour", drop=("endpoint",)),
             quality=rows("monitoring/select_dashboard_data_quality"),
             latest_quality=rows("monitoring/select_dashboard_latest_data_quality"),
-            api_endpoints=rows("monitoring/select_dashboard_api_endpoints"),
+            api_endpoints=_api_rows(api, "endpoint", drop=("hour", "avg_response_time_ms")),
             filter=filters,
         )
+
+
+def _api_rows(rows: list[dict[str, Any]], per: str, drop: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The API query's rows of one grouping (``per`` hour or endpoint), without the other grouping's columns."""
+    skip = {"per", *drop}
+    return [{key: value for key, value in row.items() if key not in skip} for row in rows if row["per"] == per]
 
 
 def query_params(filters: DashboardFilter) -> dict[str, Any]:

@@ -86,12 +86,13 @@ def _health_page(report: HealthReport) -> str:
     import sqlalchemy as sa
 
     from servicetitan_pipeline.db.engine import get_engine
+    from servicetitan_pipeline.monitoring.dashboard import DashboardFilter, query_params
     from servicetitan_pipeline.sql_files import load_sql
 
     try:
         with get_engine().connect() as conn:
             sql = sa.text(load_sql("monitoring/select_dashboard_latest_data_quality"))
-            every = {"credential_id": None, "data_type": None}  # every credential and data type
+            every = query_params(DashboardFilter.from_query(datetime.now(UTC)))  # every credential and data type
             quality: list[dict[str, Any]] | None = [dict(row._mapping) for row in conn.execute(sql, every)]
     except Exception:  # the page still shows the rest; the API server's log says why
         log.warning("the health page's data-quality section could not be read", exc_info=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from servicetitan_pipeline.db.engine import session_scope
 from servicetitan_pipeline.db.enums import SyncType
 from servicetitan_pipeline.sync.batch_runner import BatchReport, BatchSettings
 from servicetitan_pipeline.sync.batches import batch_label, split
+from servicetitan_pipeline.sync.expected_failures import ExpectedFailure
 from servicetitan_pipeline.sync.targets import InvalidSyncParams, SyncTarget, plan_targets
 
 log = logging.getLogger("servicetitan_pipeline.sync")
@@ -19,9 +18,9 @@ log = logging.getLogger("servicetitan_pipeline.sync")
 LOADED_KEY = "loaded"
 
 
-class ParamsRefused(AirflowFailException):
-    """The trigger form's values name no credential to sync (a typo, a disabled one). Not retried, and no
-    Slack line: whoever triggered the run sees the refusal in the run; nothing is broken."""
+class ParamsRefused(ExpectedFailure):
+    """The trigger form's values name no credential to sync (a typo, a disabled one). Not retried, no traceback,
+    and no Slack line: whoever triggered the run sees the refusal in the run; nothing is broken."""
 
 
 def notify_failure(context: Any) -> None:
@@ -51,8 +50,8 @@ def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
                 sync_type=sync_type.value,
             )
     except InvalidSyncParams as exc:
-        # An expected refusal: one readable line saying what to do, then a failure Airflow does not retry.
-        # The syncs, validation and asset updates after it are then upstream_failed: nothing runs.
+        # An expected refusal: one readable line saying what to do, then a failure Airflow neither retries nor
+        # follows with a traceback. The syncs, validation and asset updates after it are then upstream_failed.
         log.error("refused: %s", exc)
         raise ParamsRefused(str(exc)) from None
     if not targets:
@@ -82,10 +81,10 @@ def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
     return planned
 
 
-class TenantsFailed(AirflowFailException):
-    """Tenants of a batch failed (after their retries in the batch). An AirflowFailException, so Airflow does
-    not retry the task: that would sync the batch's good tenants again. ``failed_tenants`` names them for the
-    Slack failure line."""
+class TenantsFailed(ExpectedFailure):
+    """Tenants of a batch failed (after their retries in the batch). An expected failure, so Airflow does not
+    retry the task (that would sync the batch's good tenants again) and logs no traceback (the batch's log
+    already told each tenant's outcome). ``failed_tenants`` names them for the Slack failure line."""
 
     def __init__(self, report: BatchReport) -> None:
         super().__init__(report.failure_message())
@@ -111,7 +110,6 @@ def sync(batch: dict[str, Any]) -> None:
     from servicetitan_pipeline.sync.sync_log import AirflowTaskRef
 
     context = get_current_context()
-    context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
     targets = [SyncTarget.from_xcom(target) for target in batch["targets"]]
     settings = BatchSettings.from_variables()
     engine = get_engine()
@@ -128,7 +126,9 @@ def sync(batch: dict[str, Any]) -> None:
     # tenants loaded. Counts and labels only.
     context["ti"].xcom_push(key=LOADED_KEY, value=report.summary())
     if report.failed:
-        raise TenantsFailed(report)
+        failure = TenantsFailed(report)
+        log.error("%s", failure)
+        raise failure
 
 
 def announce_loaded(resource: str) -> None:

@@ -21,17 +21,6 @@ from tests.factories import make_credential, make_sync_log
 BASE = "https://airflow.example.com"
 
 
-class MemoryDigestLog:
-    def __init__(self) -> None:
-        self.entry: dict[str, Any] | None = None
-
-    def last(self) -> dict[str, Any] | None:
-        return self.entry
-
-    def record(self, entry: dict[str, Any]) -> None:
-        self.entry = entry
-
-
 def rendered(message: dict[str, Any]) -> str:
     """What Slack shows: the blocks' text, one block a paragraph."""
     texts = []
@@ -54,7 +43,7 @@ class TestOneAlertPerCause:
         world = make_world(tenant(1001), tenant(1003, faults={"invalid_credentials": True}))
         self._refuse(world.engine, 1003)
 
-        report = run_health_monitor(world.engine, AlertSettings(api_sample_size=3), digest_log=MemoryDigestLog())
+        report = run_health_monitor(world.engine, AlertSettings(api_sample_size=3))
 
         # Both rules judged it (each fires and will resolve on its own evidence) ...
         assert {"credential_error:integration:1003", "api_unreachable:integration:1003"} <= set(report.conditions)
@@ -86,14 +75,14 @@ class TestOneAlertPerCause:
 
         world = make_world(tenant(1003, faults={"invalid_credentials": True}))
         self._refuse(world.engine, 1003)
-        run_health_monitor(world.engine, AlertSettings(api_sample_size=1), digest_log=MemoryDigestLog())
+        run_health_monitor(world.engine, AlertSettings(api_sample_size=1))
         slack.clear()
         # Someone marked the credential connected again, but the API still refuses it: the credential_error
         # alert resolves (its evidence cleared), and the API check's alert, still firing, is sent now.
         with world.engine.begin() as conn:
             conn.execute(sa.text("UPDATE servicetitan_credentials SET connection_status = 'connected'"))
 
-        report = run_health_monitor(world.engine, AlertSettings(api_sample_size=1), digest_log=MemoryDigestLog())
+        report = run_health_monitor(world.engine, AlertSettings(api_sample_size=1))
 
         assert sorted(report.sent) == [
             "firing:api_unreachable:integration:1003",
@@ -116,16 +105,24 @@ class TestOneAlertPerCause:
                 ),
                 {"t": tenant_id},
             )
-            # Its latest sync failed in a DAG run, which its row records (the message links that task's log).
-            conn.execute(
-                sa.text(
-                    "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status, started_at,"
-                    " completed_at, airflow_run_id, airflow_map_index) SELECT gen_random_uuid(), id, 'scheduled',"
-                    " 'both', 'failed', now() - interval '1 minute', now(), 'scheduled__2026-12-03T11:00:00+00:00', 2"
-                    " FROM servicetitan_credentials WHERE tenant_id = :t"
-                ),
-                {"t": tenant_id},
-            )
+            # Its latest sync failed in a DAG run, which its row records (the message links that task's log, not
+            # an earlier failure's).
+            for ago, run, map_index in [("1 minute", "11:00", 2), ("2 hours", "09:00", 0)]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO servicetitan_sync_logs (id, credential_id, sync_type, data_type, status,"
+                        " started_at, completed_at, airflow_run_id, airflow_map_index) SELECT gen_random_uuid(), id,"
+                        " 'scheduled', 'both', 'failed', now() - CAST(:ago AS interval),"
+                        " now() - CAST(:ago AS interval), :run, :map_index"
+                        " FROM servicetitan_credentials WHERE tenant_id = :t"
+                    ),
+                    {
+                        "t": tenant_id,
+                        "ago": ago,
+                        "run": f"scheduled__2026-12-03T{run}:00+00:00",
+                        "map_index": map_index,
+                    },
+                )
 
     @staticmethod
     def _conn_id(engine: Engine, tenant_id: int) -> str:
@@ -174,9 +171,8 @@ class TestDigest:
             )
         )
         session.commit()
-        log = MemoryDigestLog()
 
-        first = run_health_monitor(engine, AlertSettings(api_sample_size=0), digest_log=log)
+        first = run_health_monitor(engine, AlertSettings(api_sample_size=0))
 
         (digest,) = [m for m in slack.snapshot() if m["text"].startswith("ServiceTitan, last 6 hours")]
         text = rendered(digest)
@@ -197,12 +193,35 @@ class TestDigest:
         assert f"<{BASE}/dags/servicetitan_sync/runs?state=failed|Failed sync runs>" in text
 
         slack.clear()
-        again = run_health_monitor(engine, AlertSettings(api_sample_size=0), digest_log=log)
+        again = run_health_monitor(engine, AlertSettings(api_sample_size=0))
         assert (again.digest_sent, again.digest_unchanged) == (False, True)
         assert slack.snapshot() == []
 
         # Something new (or the window passed): a new digest.
         session.add(make_sync_log(good, started_at=now - timedelta(minutes=5), completed_at=now))
         session.commit()
-        assert run_health_monitor(engine, AlertSettings(api_sample_size=0), digest_log=log).digest_sent
+        assert run_health_monitor(engine, AlertSettings(api_sample_size=0)).digest_sent
         assert json.dumps(slack.snapshot()).count("ServiceTitan, last 6 hours: 3 syncs") == 1
+
+    def test_the_same_digest_goes_out_again_once_its_window_passed(
+        self, clean_db: Engine, slack: SlackReceiver
+    ) -> None:
+        from servicetitan_pipeline.alerts.slack_messages import DIGEST_HOURS
+
+        assert run_health_monitor(clean_db, AlertSettings(api_sample_size=0)).digest_sent
+        assert run_health_monitor(clean_db, AlertSettings(api_sample_size=0)).digest_unchanged
+        # The window passing: the notification log's last send grows older than the window.
+        with clean_db.begin() as conn:
+            names = conn.execute(
+                sa.text(
+                    "UPDATE servicetitan_notification_log SET sent_at = sent_at - make_interval(hours => :hours)"
+                    " RETURNING name"
+                ),
+                {"hours": DIGEST_HOURS},
+            ).scalars()
+            assert list(names) == ["digest"]
+        again = run_health_monitor(clean_db, AlertSettings(api_sample_size=0))
+        assert (again.digest_sent, again.digest_unchanged) == (True, False)
+        digests = [m for m in slack.snapshot() if m["text"].startswith("ServiceTitan, last 6 hours")]
+        assert len(digests) == 2
+        assert digests[0]["text"] == digests[1]["text"]  # the same content, sent again

@@ -240,6 +240,9 @@ def test_the_api_chart_adds_up_the_hours_requests(session: Session) -> None:
     filters = DashboardFilter.from_query(now, credential=str(acme.id), since="2026-11-18", until="2026-11-19")
     acme_only = load_dashboard(session.get_bind(), now=now, filters=filters)  # type: ignore[arg-type]
     assert [(r["requests"], r["circuit_opened"]) for r in acme_only.api] == [(13, 0)]
+    assert acme_only.api_endpoints == [
+        {"endpoint": "invoices", "requests": 13, "errors": 2, "rate_limited": 1, "circuit_opened": 0}
+    ]
     assert sum(r["syncs"] for r in acme_only.sync_daily) == 4
     assert {r["company_name"] for r in acme_only.quality} == {"Acme"}
     html = render_dashboard(acme_only, now=now)

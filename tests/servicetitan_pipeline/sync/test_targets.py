@@ -95,13 +95,13 @@ def test_sync_type_follows_the_dag_run_type(run_type: str, sync_type: str) -> No
 
 
 @pytest.mark.usefixtures("credentials")
-def test_bad_params_fail_the_task_without_retries() -> None:
-    from airflow.sdk.exceptions import AirflowFailException
-
+def test_bad_params_fail_the_task_as_an_expected_failure() -> None:
     from servicetitan_pipeline.sync.airflow_tasks import plan as plan_task
+    from servicetitan_pipeline.sync.expected_failures import ExpectedFailure
 
-    with pytest.raises(AirflowFailException, match=r"^No credential 'nobody'"):
+    with pytest.raises(ExpectedFailure, match=r"^No credential 'nobody'") as refused:
         plan_task({"credential": "nobody"}, "manual")
+    assert refused.value.code == 1  # a failed task, not a clean exit
 
 
 def test_a_refusal_among_many_credentials_stays_one_short_line() -> None:
