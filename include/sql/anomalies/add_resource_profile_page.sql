@@ -6,8 +6,8 @@ INSERT INTO servicetitan_resource_profiles AS profile (
     newest_modified_on
 )
 VALUES (
-    %(credential_id)s::uuid, %(resource)s::text, %(records_profiled)s::bigint, %(profiled_at)s::timestamptz, %(profiled_at)s::timestamptz, %(sync_log_id)s::uuid,
-    %(newest_modified_on)s::timestamptz
+    %(credential_id)s::uuid, %(resource)s::text, %(records_profiled)s::bigint, %(profiled_at)s::timestamptz,
+    %(profiled_at)s::timestamptz, %(sync_log_id)s::uuid, %(newest_modified_on)s::timestamptz
 )
 ON CONFLICT (credential_id, resource) DO UPDATE SET
     records_profiled = profile.records_profiled + EXCLUDED.records_profiled,
