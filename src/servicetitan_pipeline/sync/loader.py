@@ -88,62 +88,38 @@ class PageLoader:
         return new + changed
 
     def complete(self, spec: TableSpec) -> None:
-        """The resource's sync ended successfully: close its volume row (written now if no page came)."""
-        with self._conn.transaction():
-            self._conn.execute(
-                load_sql("anomalies/complete_sync_volume"),
-                {
-                    "sync_log_id": self._sync_log_id,
-                    "resource": spec.resource.name,
-                    "credential_id": self._credential_id,
-                    "started_at": self._started_at,
-                    "completed_at": self._clock(),
-                },
-            )
+        """The resource's sync ended successfully: close its volume row (written now if no page came). One
+        statement, committed on its own (the connection autocommits outside the pages' transactions)."""
+        self._conn.execute(
+            load_sql("anomalies/complete_sync_volume"),
+            {
+                "sync_log_id": self._sync_log_id,
+                "resource": spec.resource.name,
+                "credential_id": self._credential_id,
+                "started_at": self._started_at,
+                "completed_at": self._clock(),
+            },
+        )
 
     def _observe(self, spec: TableSpec, records: list[Record], new: int, changed: int) -> None:
-        """The page's observations of the source, in its transaction (the caller's)."""
-        resource = spec.resource.name
-        newest = spec.newest_modified_on(records)
+        """The page's observations of the source, in its transaction (the caller's), in one statement."""
+        profile = profile_page([record.raw for record in sample(records)])
+        fields, json_types, occurrences = profile.rows()
         # The upsert keeps one row per id; the page's other distinct ids were delivered unchanged.
         distinct = len({record.fields.id for record in records})
         self._conn.execute(
-            load_sql("anomalies/add_sync_volume_page"),
+            load_sql("anomalies/add_page_observations"),
             {
                 "sync_log_id": self._sync_log_id,
-                "resource": resource,
+                "resource": spec.resource.name,
                 "credential_id": self._credential_id,
                 "started_at": self._started_at,
                 "new": new,
                 "changed": changed,
                 "unchanged": max(0, distinct - new - changed),
-                "newest_modified_on": newest,
-            },
-        )
-        profile = profile_page([record.raw for record in sample(records)])
-        seen_at = self._clock()
-        row = self._conn.execute(
-            load_sql("anomalies/add_resource_profile_page"),
-            {
-                "credential_id": self._credential_id,
-                "resource": resource,
+                "newest_modified_on": spec.newest_modified_on(records),
                 "records_profiled": profile.records_profiled,
-                "profiled_at": seen_at,
-                "sync_log_id": self._sync_log_id,
-                "newest_modified_on": newest,
-            },
-        ).fetchone()
-        if not profile.fields or row is None:
-            return
-        fields, json_types, occurrences = profile.rows()
-        self._conn.execute(
-            load_sql("anomalies/add_source_fields_page"),
-            {
-                "credential_id": self._credential_id,
-                "resource": resource,
-                "seen_at": seen_at,
-                "sync_log_id": self._sync_log_id,
-                "records_profiled": row[0],
+                "seen_at": self._clock(),
                 "fields": fields,
                 "json_types": json_types,
                 "occurrences": occurrences,
