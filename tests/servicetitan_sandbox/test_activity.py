@@ -156,3 +156,30 @@ def test_field_drift_changes_the_versions_stamped_from_its_moment(
     customers, _ = session.export_all("customers")
     assert not any(field in c and check(c) for c in customers)  # only the scenario's resource drifts
     session.close()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "problem"),
+    [
+        ({"kind": "volume", "resource": "invoices", "from": "2026-11-02T00:00:00Z"}, "factor is required"),
+        ({"kind": "stale", "resource": "invoices", "from": "2026-11-02T00:00:00Z", "factor": 2}, "factor is required"),
+        ({"kind": "field_added", "resource": "invoices", "from": "2026-11-02T00:00:00Z"}, "field is required"),
+        ({"kind": "stale", "resource": "jobs", "from": "2026-11-02T00:00:00Z"}, "resource"),
+        (
+            {"kind": "stale", "resource": "invoices", "from": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"},
+            "until must be after from",
+        ),
+    ],
+)
+def test_a_scenario_that_does_not_fit_its_kind_is_refused(scenario: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Scenario.model_validate(scenario)
+
+
+def test_a_scenario_ends_at_its_until() -> None:
+    activity = HourlyActivity(new_invoices=100, noise=0)
+    start, end = START + timedelta(days=1, hours=15), START + timedelta(days=1, hours=17)
+    stale = Scenario.model_validate({"kind": "stale", "resource": "invoices", "from": iso(start), "until": iso(end)})
+    inside, after = ticks_from_datetime(start + timedelta(hours=1)), ticks_from_datetime(end)
+    assert hourly_counts(1, activity, (stale,), inside)["new_invoices"] == 0
+    assert hourly_counts(1, activity, (stale,), after) == hourly_counts(1, activity, (), after)

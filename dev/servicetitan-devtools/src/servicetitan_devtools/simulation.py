@@ -9,7 +9,9 @@ by the demo.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +22,9 @@ from sqlalchemy.engine import Engine
 from servicetitan_pipeline.db.models import ServiceTitanCredential
 from servicetitan_pipeline.sync.runner import ClientFactory, SyncOutcome, hook_client, run_sync
 from servicetitan_pipeline.sync.targets import SyncTarget
+
+# Their lines, a dozen a simulated sync, would bury the simulation's own (and cost a third of its time).
+QUIETED_LOGGERS = ("servicetitan_pipeline", "servicetitan_sandbox", "uvicorn", "httpx")
 
 # How far the simulated clock moves on each reading: a sync's completed_at comes after its started_at.
 CLOCK_STEP = timedelta(milliseconds=10)
@@ -69,16 +74,19 @@ def simulate_syncs(
     engine: Engine,
     sandbox_url: str,
     credential: ServiceTitanCredential,
-    times: Iterator[datetime] | list[datetime],
+    times: Iterable[datetime],
     *,
     after_sync: Callable[[SimulatedSync], None] | None = None,
     make_client: ClientFactory = hook_client,
     data_type: str = "both",
     http: httpx.Client | None = None,
+    quiet: bool = True,
 ) -> list[SimulatedSync]:
     """Run one sync of ``credential`` at each of ``times`` (ascending; ``hours(start, n)`` for hourly), the sandbox
     advanced to each first; ``after_sync`` is called after each. A sync that fails does not stop the simulation
-    (a failing tenant is a case to simulate too): its outcome is None and its error kept."""
+    (a failing tenant is a case to simulate too): its outcome is None and its error kept. ``quiet``: the sync's,
+    the sandbox's and the HTTP client's lines below WARNING are dropped while the sandbox advances and the sync
+    runs (not in ``after_sync``)."""
     target = SyncTarget(
         credential_id=str(credential.id),
         label=credential.label,
@@ -91,19 +99,8 @@ def simulate_syncs(
     done: list[SimulatedSync] = []
     try:
         for at in times:
-            response = client.post(advance_url, json={"until": at.isoformat().replace("+00:00", "Z")})
-            response.raise_for_status()
-            try:
-                outcome = run_sync(
-                    target,
-                    engine=engine,
-                    make_client=make_client,
-                    metrics_backend=NullMetrics(),
-                    clock=SimulatedClock(at),
-                )
-                simulated = SimulatedSync(at, outcome, response.json())
-            except Exception as exc:  # the sync's row says why; the simulation goes on
-                simulated = SimulatedSync(at, None, response.json(), error=exc)
+            with _quieted(QUIETED_LOGGERS if quiet else ()):
+                simulated = _sync_at(client, advance_url, at, target, engine, make_client)
             done.append(simulated)
             if after_sync is not None:
                 after_sync(simulated)
@@ -111,3 +108,30 @@ def simulate_syncs(
         if http is None:
             client.close()
     return done
+
+
+def _sync_at(
+    client: httpx.Client, advance_url: str, at: datetime, target: SyncTarget, engine: Engine, make_client: ClientFactory
+) -> SimulatedSync:
+    response = client.post(advance_url, json={"until": at.isoformat().replace("+00:00", "Z")})
+    response.raise_for_status()
+    try:
+        outcome = run_sync(
+            target, engine=engine, make_client=make_client, metrics_backend=NullMetrics(), clock=SimulatedClock(at)
+        )
+    except Exception as exc:  # the sync's row says why; the simulation goes on
+        return SimulatedSync(at, None, response.json(), error=exc)
+    return SimulatedSync(at, outcome, response.json())
+
+
+@contextmanager
+def _quieted(names: Iterable[str]) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
