@@ -24,6 +24,7 @@ PURE_TESTS = (
     "tests/servicetitan_sandbox/",
     "tests/contract/test_openapi_contract.py",
     "tests/servicetitan_pipeline/servicetitan/",
+    "tests/servicetitan_pipeline/anomalies/",
     "tests/servicetitan_pipeline/sync/test_prefetch.py",
     "tests/servicetitan_pipeline/sync/test_batches.py",
     "tests/servicetitan_pipeline/sync/test_batch_runner.py",

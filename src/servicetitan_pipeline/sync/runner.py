@@ -28,7 +28,7 @@ from servicetitan_pipeline.sync.loader import PageLoader
 from servicetitan_pipeline.sync.locks import SyncLocks
 from servicetitan_pipeline.sync.prefetch import prefetched
 from servicetitan_pipeline.sync.progress import Progress
-from servicetitan_pipeline.sync.sync_log import AirflowTaskRef, SyncLogWriter, close_abandoned
+from servicetitan_pipeline.sync.sync_log import AirflowTaskRef, Clock, SyncLogWriter, close_abandoned, utc_now
 from servicetitan_pipeline.sync.tables import TABLES, TableSpec
 from servicetitan_pipeline.sync.targets import SyncTarget
 
@@ -75,9 +75,12 @@ def run_sync(
     closed_by: str = "servicetitan_sync",
     connections: Connections | None = None,
     airflow_task: AirflowTaskRef | None = None,
+    clock: Clock = utc_now,
 ) -> SyncOutcome:
     """``connections``: where the tenant's connection (its locks and loads) comes from; a pool when many tenants
-    sync in one process, else a new one. ``airflow_task``: the task instance running it, recorded on its row."""
+    sync in one process, else a new one. ``airflow_task``: the task instance running it, recorded on its row.
+    ``clock``: the sync's time (its row's started_at and completed_at, what it observed of the source, the
+    credential's last_connected_at); a simulation passes its own."""
     engine = engine or get_engine()
     credential_id = uuid.UUID(target.credential_id)
     data_type = DataType(target.data_type)
@@ -92,7 +95,7 @@ def run_sync(
         environment=credential.environment.value,
         data_type=data_type.value,
     )
-    writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type, airflow_task)
+    writer = SyncLogWriter(engine, credential_id, SyncType(target.sync_type), data_type, airflow_task, clock=clock)
     connections = connections or DirectConnections(psycopg_conninfo(engine))
     # One connection per tenant: its session holds the locks, and each page loads in a transaction of its own.
     with connections.connection(autocommit=True) as connection:
@@ -160,7 +163,8 @@ def _sync(
     try:
         client = make_client(credential, metrics.api_call)
         assert writer.log_id is not None  # started above
-        loader = PageLoader(connection, credential.id, writer.log_id)
+        assert writer.started_at is not None
+        loader = PageLoader(connection, credential.id, writer.log_id, started_at=writer.started_at, clock=writer.clock)
         for resource in DataType(target.data_type).resources:
             current = resource
             _sync_resource(TABLES[resource], target, client, loader, outcome)
@@ -178,9 +182,9 @@ def _sync(
         error_details=_details(outcome) if outcome.failed_records else None,
         error_message=f"{outcome.failed} bad record(s) skipped" if outcome.failed else None,
     )
-    _mark_credential(engine, credential.id, client, error=None, status=ConnectionStatus.CONNECTED)
+    _mark_credential(engine, credential.id, client, error=None, status=ConnectionStatus.CONNECTED, now=writer.clock())
     _emit_finish(metrics, outcome, started, client)
-    _persist_api_figures(engine, metrics)
+    _persist_api_figures(engine, metrics, writer.clock())
     log.info(
         "%s: completed: %d records (%d loaded, %d bad, %d new or changed)",
         target.label,
@@ -210,6 +214,7 @@ def _sync_resource(
             if len(outcome.failed_records) < FAILED_RECORD_SAMPLE:
                 outcome.failed_records.append(bad.describe())
         progress.page_done(len(page.records), len(page.bad_records), changed, page.has_more)
+    loader.complete(spec)
 
 
 def _details(outcome: SyncOutcome) -> dict[str, Any]:
@@ -248,10 +253,15 @@ def _record_failure(
 
     broken_access = isinstance(exc, BadCredentialsError | MissingPermissionError | ConnectionConfigError)
     _mark_credential(
-        engine, credential.id, client, error=message, status=ConnectionStatus.ERROR if broken_access else None
+        engine,
+        credential.id,
+        client,
+        error=message,
+        status=ConnectionStatus.ERROR if broken_access else None,
+        now=writer.clock(),
     )
     _emit_finish(metrics, outcome, started, client)
-    _persist_api_figures(engine, metrics)
+    _persist_api_figures(engine, metrics, writer.clock())
     log.error("%s: failed after %d records: %s", target.label, outcome.processed, message)
 
 
@@ -262,6 +272,7 @@ def _mark_credential(
     *,
     error: str | None,
     status: ConnectionStatus | None,
+    now: datetime,
 ) -> None:
     token = client.token if client else None
     with session_scope(engine) as session:
@@ -272,17 +283,16 @@ def _mark_credential(
             credential.connection_status = status
         credential.last_error = error
         if status is ConnectionStatus.CONNECTED:
-            credential.last_connected_at = datetime.now(UTC)
+            credential.last_connected_at = now
         if token is not None:
             credential.token_expires_at = token.expires_at
 
 
-def _persist_api_figures(engine: Engine, metrics: SyncMetrics) -> None:
+def _persist_api_figures(engine: Engine, metrics: SyncMetrics, now: datetime) -> None:
     """The dashboard's API-performance history: one snapshot per sync (StatsD keeps no history)."""
     rows = metrics.api_snapshot()
     if not rows:
         return
-    now = datetime.now(UTC)
     with session_scope(engine) as session:
         session.add_all(
             ServiceTitanMetricSnapshot(collected_at=now, name=name, value=value, tags=tags)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -58,6 +58,14 @@ def close_abandoned(
     return [AbandonedSyncLog(*row) for row in rows]
 
 
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The clock of a real sync; a simulation passes its own."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class AirflowTaskRef:
     """The Airflow task instance running a sync: recorded on its row, so pages and Slack link its exact log."""
@@ -74,8 +82,12 @@ class SyncLogWriter:
         sync_type: SyncType,
         data_type: DataType,
         airflow_task: AirflowTaskRef | None = None,
+        *,
+        clock: Clock = utc_now,
     ) -> None:
+        """``clock``: the sync's time, for the row's started_at and completed_at (a simulation's own, else now)."""
         self._engine = engine
+        self.clock = clock
         self._airflow_task = airflow_task
         self._credential_id = credential_id
         self._sync_type = sync_type
@@ -90,7 +102,7 @@ class SyncLogWriter:
                 sync_type=self._sync_type,
                 data_type=self._data_type,
                 status=SyncStatus.RUNNING,
-                started_at=datetime.now(UTC),
+                started_at=self.clock(),
                 **self._airflow_columns(),
             )
             session.add(row)
@@ -108,7 +120,7 @@ class SyncLogWriter:
         error_details: dict[str, Any] | None = None,
     ) -> None:
         """Close this attempt's row; a refused attempt that never started gets a finished row of its own."""
-        now = datetime.now(UTC)
+        now = self.clock()
         with session_scope(self._engine) as session:
             row = session.get(ServiceTitanSyncLog, self.log_id) if self.log_id else None
             if row is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -49,6 +49,19 @@ class TableSpec:
     @property
     def column_names(self) -> list[str]:
         return ["credential_id", *(name for name, _ in self.columns), "raw"]
+
+    def newest_modified_on(self, records: list[Record]) -> datetime | None:
+        """The newest last change among ``records`` (the ``modified_on`` column's reading), as UTC."""
+        extract = dict(self.columns)["modified_on"]
+        newest: datetime | None = None
+        for record in records:
+            value = extract(record.fields)
+            if isinstance(value, datetime):
+                if value.tzinfo is None:  # a date without a time zone is UTC, as ServiceTitan means it
+                    value = value.replace(tzinfo=UTC)
+                if newest is None or value > newest:
+                    newest = value
+        return newest
 
     def row(self, credential_id: str, record: Record) -> tuple[RowValue, ...]:
         fields = record.fields

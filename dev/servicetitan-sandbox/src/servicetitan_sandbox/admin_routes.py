@@ -3,7 +3,9 @@
 - ``GET /sandbox/health``: ``{"status": "ok"}``
 - ``GET /sandbox/tenants``: the tenants, their sizes and generations
 - ``GET /sandbox/tenants/{tenant}/summary``: counts, bad records and data-quality faults, to compare a sync with
-- ``POST /sandbox/tenants/{tenant}/advance``: make the tenant's data change (a new generation)
+- ``POST /sandbox/tenants/{tenant}/advance``: make the tenant's data change (a new generation), or with
+  ``{"until": "<time>"}`` apply its hourly activity and scenarios, hour by hour, up to that moment
+- ``GET /sandbox/tenants/{tenant}/scenarios`` and ``POST`` one (``{"kind": ..., "resource": ..., "from": ...}``)
 - ``GET /sandbox/requests`` (``?tenant=N`` to filter) and ``DELETE /sandbox/requests``: the request log
 """
 
@@ -13,10 +15,12 @@ import asyncio
 import json
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from servicetitan_sandbox.config import Scenario
 from servicetitan_sandbox.dataset import Advance, TenantDataset
 from servicetitan_sandbox.state import SandboxState
 from servicetitan_sandbox.timestamps import TICKS_PER_SECOND, format_timestamp, now_ticks, parse_query_datetime
@@ -77,6 +81,8 @@ async def advance(request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
     except json.JSONDecodeError:
         return _problem(400, "the body must be a JSON object")
+    if isinstance(body, dict) and "until" in body:
+        return _advance_until(dataset, body)
     change = _parse_advance(body)
     if isinstance(change, str):
         return _problem(400, change)
@@ -96,6 +102,43 @@ async def advance(request: Request) -> Response:
             "invoices": dataset.invoices.size,
         }
     )
+
+
+def _advance_until(dataset: TenantDataset, body: dict[str, Any]) -> Response:
+    if set(body) != {"until"}:
+        return _problem(400, "until applies the tenant's hourly activity and goes alone, without counts or at")
+    until = body["until"]
+    try:
+        applied = dataset.advance_until(parse_query_datetime(until) if isinstance(until, str) else -1)
+    except ValueError:
+        return _problem(400, "until must be a date-time string such as 2026-11-02T08:00:00Z")
+    return JSONResponse(
+        {
+            "generation": applied.generation,
+            "from": format_timestamp(applied.start),
+            "until": format_timestamp(applied.end),
+            "hours": applied.hours,
+            **applied.counts,
+            "customers": dataset.customers.size,
+            "invoices": dataset.invoices.size,
+        }
+    )
+
+
+async def scenarios(request: Request) -> Response:
+    dataset = _dataset(request)
+    if isinstance(dataset, Response):
+        return dataset
+    if request.method == "POST":
+        try:
+            scenario = Scenario.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            problems = [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()]
+            return _problem(400, "; ".join(problems))
+        dataset.add_scenario(scenario)
+        _state(request).page_cache.clear()  # pages rendered before may hold versions the scenario changes
+    body = {"scenarios": [scenario.model_dump(mode="json", by_alias=True) for scenario in dataset.scenarios]}
+    return JSONResponse(body, status_code=201 if request.method == "POST" else 200)
 
 
 def _parse_advance(body: Any) -> Advance | str:
@@ -142,6 +185,7 @@ ROUTES = [
     Route("/sandbox/tenants", tenants),
     Route("/sandbox/tenants/{tenant:int}/summary", summary),
     Route("/sandbox/tenants/{tenant:int}/advance", advance, methods=["POST"]),
+    Route("/sandbox/tenants/{tenant:int}/scenarios", scenarios, methods=["GET", "POST"]),
     Route("/sandbox/requests", requests, methods=["GET"]),
     Route("/sandbox/requests", clear_requests, methods=["DELETE"]),
 ]

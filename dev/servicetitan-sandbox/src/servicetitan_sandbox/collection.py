@@ -15,8 +15,10 @@ from typing import Any, Protocol
 
 import msgspec
 
+from servicetitan_sandbox.activity import drift_record
 from servicetitan_sandbox.bad_records import BadRecords
 from servicetitan_sandbox.block_selection import BlockSelection
+from servicetitan_sandbox.config import Scenario
 from servicetitan_sandbox.hostile_records import HOSTILE_INDEX, HostileKind, hostile_json
 from servicetitan_sandbox.quality_faults import QualityFaults
 from servicetitan_sandbox.randomness import unit
@@ -78,6 +80,8 @@ class RecordCollection:
         # Generation in which a changed record was deactivated: kept per change, never per record.
         self._deactivated_in: dict[int, int] = {}
         self._builder: RecordBuilder | None = None
+        # The tenant's scenarios (its dataset's list): drift ones change the records rendered.
+        self.scenarios: list[Scenario] = []
 
     def attach_builder(self, builder: RecordBuilder) -> None:
         # Separate from __init__ because builders need collections (an invoice names its customer).
@@ -125,7 +129,10 @@ class RecordCollection:
         """The record's JSON as served: bad, or with a data-quality fault, if the fault profile says so."""
         if self._builder is None:
             raise RuntimeError(f"no builder attached to the {self.name} collection")
-        record = self._builder.build(self.state(index, version))
+        state = self.state(index, version)
+        record = self._builder.build(state)
+        if self.scenarios:
+            drift_record(record, self.name, state.modified, self.scenarios)
         kind = self.bad_records.kind_of(index)
         return self.bad_records.spoil(record, kind) if kind else self.quality_faults.apply(record, index)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -105,6 +105,55 @@ class FaultProfile(_Strict):
         return self
 
 
+class HourlyActivity(_Strict):
+    """A tenant's steady business, applied hour by hour (``advance`` with ``until``): records new and changed per
+    hour on average, shaped by the hour of day and the day of week (``activity.py``), with seeded noise."""
+
+    new_customers: float = Field(default=2.0, ge=0, description="per hour, on average over a week")
+    modified_customers: float = Field(default=3.0, ge=0)
+    new_invoices: float = Field(default=6.0, ge=0)
+    modified_invoices: float = Field(default=8.0, ge=0)
+    noise: float = Field(default=0.15, ge=0, lt=1, description="each hour's count is off by up to this share")
+
+
+ScenarioKind = Literal["volume", "stale", "field_added", "field_removed", "field_retyped"]
+SCENARIO_KINDS: tuple[str, ...] = ("volume", "stale", "field_added", "field_removed", "field_retyped")
+
+
+class Scenario(_Strict):
+    """Something that goes wrong from a given moment (``from``), for one resource, until ``until`` if given:
+    ``volume`` multiplies the activity by ``factor`` (0.1 a drop, 5 a spike); ``stale``: the records stop
+    changing (no new or changed ones); ``field_added`` / ``field_removed`` / ``field_retyped``: ``field`` (a
+    top-level key) appears in, disappears from, or changes JSON type in every record version stamped from then
+    on. The drift kinds are the sandbox's one deliberate departure from the published schema."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    kind: ScenarioKind
+    resource: Literal["customers", "invoices"]
+    start: datetime = Field(alias="from")
+    until: datetime | None = None
+    factor: float | None = Field(default=None, ge=0, description="volume only")
+    field: str | None = Field(default=None, min_length=1, description="field_* only: a top-level key")
+
+    @field_validator("start", "until")
+    @classmethod
+    def _as_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Scenario:
+        if (self.kind == "volume") != (self.factor is not None):
+            raise ValueError("factor is required for a volume scenario, and only for it")
+        if self.kind.startswith("field_") != (self.field is not None):
+            raise ValueError("field is required for field_added, field_removed and field_retyped, and only for them")
+        if self.until is not None and self.until <= self.start:
+            raise ValueError("until must be after from")
+        return self
+
+
 class TenantConfig(_Strict):
     tenant_id: int = Field(gt=0, lt=2**63)
     client_id: str = Field(min_length=1)
@@ -117,6 +166,10 @@ class TenantConfig(_Strict):
     history_end: datetime = Field(default=DEFAULT_HISTORY_END, description="... ending at this moment (UTC)")
     rate_limit_per_second: int | None = Field(default=None, gt=0, description="default: the top-level value")
     faults: FaultProfile = Field(default_factory=lambda: FaultProfile())
+    activity: HourlyActivity = Field(
+        default_factory=lambda: HourlyActivity(), description="what `advance` with `until` applies, hour by hour"
+    )
+    scenarios: tuple[Scenario, ...] = Field(default=(), description="anomalies from given moments (more at run time)")
 
     @field_validator("client_secret", "app_key")
     @classmethod

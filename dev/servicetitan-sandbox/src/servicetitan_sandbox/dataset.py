@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from servicetitan_sandbox.activity import KINDS, TICKS_PER_HOUR, hour_start, hourly_counts
 from servicetitan_sandbox.bad_records import BadKind, BadRecords
 from servicetitan_sandbox.collection import Activity, RecordCollection
-from servicetitan_sandbox.config import FaultProfile, TenantConfig
+from servicetitan_sandbox.config import FaultProfile, Scenario, TenantConfig
 from servicetitan_sandbox.customers import CUSTOMER_ID_OFFSET, CustomerBuilder
 from servicetitan_sandbox.export_feed import ExportTokens
 from servicetitan_sandbox.hostile_records import HOSTILE_INDEX, HostileKind
@@ -46,6 +47,17 @@ class Advance:
     modified_customers: int = 0
     modified_invoices: int = 0
     at: int | None = None  # ticks; default: now
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """What ``advance_until`` applied: the hours from ``start`` to ``end`` and their records, per kind."""
+
+    generation: int
+    start: int  # ticks
+    end: int  # ticks: activity is applied up to here
+    hours: int
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,12 @@ class TenantDataset:
         self.customers.attach_builder(customer_builder)
         self.invoices.attach_builder(InvoiceBuilder(seed, self.customers, customer_builder))
         self.export_tokens = {name: ExportTokens(tenant.tenant_id, seed, name) for name in (CUSTOMERS, INVOICES)}
+        self._seed = seed
+        self.activity = tenant.activity
+        # Shared with the collections, which apply the drift scenarios to the records they render.
+        self.scenarios: list[Scenario] = list(tenant.scenarios)
+        self.customers.scenarios = self.invoices.scenarios = self.scenarios
+        self.activity_until = history_end
 
     def collection(self, name: str) -> RecordCollection:
         return {CUSTOMERS: self.customers, INVOICES: self.invoices}[name]
@@ -111,6 +129,34 @@ class TenantDataset:
             )
         ]
         return AdvanceResult(generation=self.generation, started_at=start, ended_at=max(ends))
+
+    def advance_until(self, until: int) -> ActivityResult:
+        """Apply the tenant's hourly activity (and its scenarios) to every whole hour from where it stopped (the
+        history's end, or after the last generation) up to ``until``: one generation per hour, its changes spread
+        over the hour. Hours already applied are not applied again."""
+        previous_end = max(self.customers.timeline.latest.window_end, self.invoices.timeline.latest.window_end)
+        start = max(self.activity_until, hour_start(previous_end + TICKS_PER_HOUR - 1))
+        totals = dict.fromkeys(KINDS, 0)
+        hour = start
+        while hour + TICKS_PER_HOUR <= until:
+            counts = hourly_counts(self._seed, self.activity, self.scenarios, hour)
+            if not (self.customers.size or counts["new_customers"]):
+                counts["new_invoices"] = 0  # an invoice names a customer
+            for collection, new_count, modified_count in (
+                (self.customers, counts["new_customers"], counts["modified_customers"]),
+                (self.invoices, counts["new_invoices"], counts["modified_invoices"]),
+            ):
+                modified_count = min(modified_count, collection.size)
+                collection.append_generation(new_count, modified_count, hour, hour + TICKS_PER_HOUR)
+                kind = collection.name
+                totals[f"new_{kind}"] += new_count
+                totals[f"modified_{kind}"] += modified_count
+            hour += TICKS_PER_HOUR
+        self.activity_until = max(self.activity_until, hour)
+        return ActivityResult(self.generation, start, hour, (hour - start) // TICKS_PER_HOUR, totals)
+
+    def add_scenario(self, scenario: Scenario) -> None:
+        self.scenarios.append(scenario)
 
     def summary(self) -> dict[str, Any]:
         """What tests compare a sync with: counts, which records are bad, and which have quality faults."""

@@ -29,6 +29,11 @@ class PageCache:
                 self._pages.move_to_end(key)
             return body
 
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
     def put(self, key: Hashable, body: bytes) -> None:
         if not self.max_bytes or len(body) > self.max_bytes:
             return
