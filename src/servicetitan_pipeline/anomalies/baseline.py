@@ -70,6 +70,7 @@ def seasonal_band(
     *,
     hourly: bool = True,
     floor: float | None = None,
+    relative: float | None = None,
     count_noise: bool = True,
 ) -> Band | None:
     """The band for a value at ``at`` (UTC), from ``history`` ((moment, value) pairs; those outside
@@ -96,7 +97,7 @@ def seasonal_band(
         values,
         width=settings.band_width,
         floor=settings.min_absolute_change if floor is None else floor,
-        relative=settings.min_relative_change,
+        relative=settings.min_relative_change if relative is None else relative,
         count_noise=count_noise,
         center=center,
     )

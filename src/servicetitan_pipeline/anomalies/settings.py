@@ -25,6 +25,9 @@ class AnomalySettings:
     lookback_minutes: int = 60
     # Freshness: the newest modifiedOn is late when now minus it exceeds the usual lag by this much at least.
     min_freshness_excess_hours: float = 6.0
+    # ...and is at least this multiple of the usual lag: the wait for a sparse tenant's next record has a long
+    # tail (a median of 8 h at 9:00 is a last record at 1:00; 18 h happens), which a MAD does not see.
+    freshness_min_ratio: float = 3.0
     # Schema drift: changes within this window alert; a field has disappeared when this many records were
     # profiled since it was last seen and it was present in at least this share of the records before.
     schema_drift_window_hours: int = 24
