@@ -1,4 +1,4 @@
-"""The anomaly rules (issue 17), in the alert system like the others: each returns an ``Evaluation`` whose
+"""The anomaly rules, in the alert system like the others: each returns an ``Evaluation`` whose
 judged subjects are only those it had evidence about (a sync completed in the look-back, a day with completed
 syncs, a resource profiled), so that an alert resolves only on evidence. Subjects put the resource first
 (``invoices:production:1234``), like data_quality_score, so a silence of a credential (``*:production:1234``)
