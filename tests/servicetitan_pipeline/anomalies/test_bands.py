@@ -27,7 +27,7 @@ def test_a_credentials_syncs_and_days_against_their_bands(
     customers, invoices = credential_bands(engine, credential.id, since, NOW + timedelta(hours=1), AnomalySettings())
     assert (customers.resource, customers.syncs, customers.days) == ("customers", [], [])
     assert invoices.resource == "invoices"
-    assert [point.at for point in invoices.syncs] == hours(NOW.replace(minute=0), 2)[1:] + [NOW.replace(minute=5)]
+    assert [point.at for point in invoices.syncs] == [*hours(NOW.replace(minute=0), 2)[1:], NOW.replace(minute=5)]
     assert all(point.expected is not None for point in invoices.syncs)  # four weeks of history: every one judged
     outside = [point for point in invoices.syncs if point.outside]
     assert [(point.at, point.actual) for point in outside] == [(NOW.replace(minute=5), 4.0)]
