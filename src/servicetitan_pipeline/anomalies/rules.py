@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -125,7 +125,8 @@ class AnomalyRules:
 
     def daily_volume_anomaly(self, conn: psycopg.Connection[Any], alert_settings: AlertSettings) -> Evaluation:
         """The last complete UTC day's total of records new or changed, against the same day type's days."""
-        day_start = datetime.combine(self.now.date(), datetime.min.time(), self.now.tzinfo) - timedelta(days=1)
+        today = self.now.astimezone(UTC).date()
+        day_start = datetime.combine(today, datetime.min.time(), UTC) - timedelta(days=1)
         rows = _rows(
             conn,
             "anomalies/select_daily_volumes",
