@@ -40,6 +40,7 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/anomalies/test_baseline.py",
     "tests/servicetitan_pipeline/anomalies/test_settings.py",
     "tests/servicetitan_pipeline/anomalies/test_metrics.py",
+    "tests/servicetitan_pipeline/anomalies/test_schema_changes.py",
     "tests/servicetitan_pipeline/alerts/test_slack_links.py",
     "tests/servicetitan_pipeline/alerts/test_slack_text.py",
     "tests/servicetitan_pipeline/alerts/test_settings_and_silences.py::test_airflow_settings_file_declares_every_setting_with_its_default",
