@@ -12,7 +12,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 
@@ -77,8 +77,10 @@ def seasonal_band(
     ``history_days`` before ``at`` are ignored). ``hourly``: the slot is the same UTC hour and day type (per-sync
     values); else the same day type (daily totals, ``at`` is the day's start). None while the history is too
     short to judge: fewer than ``min_history_samples`` values in the slot, or none ``min_history_days`` old."""
+    # Hours and weekdays are UTC's, whatever zone the database session handed the times back in.
+    at = at.astimezone(UTC)
     since = at - timedelta(days=settings.history_days)
-    in_window = [(moment, value) for moment, value in history if since <= moment < at]
+    in_window = [(moment.astimezone(UTC), value) for moment, value in history if since <= moment < at]
     if hourly:
         in_window = [(moment, value) for moment, value in in_window if moment.hour == at.hour]
     of_type = [(moment, value) for moment, value in in_window if day_type(moment) == day_type(at)]

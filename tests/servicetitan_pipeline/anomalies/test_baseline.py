@@ -123,3 +123,15 @@ def test_a_perfectly_steady_tenant_has_a_floor() -> None:
 def test_a_band_describes_itself() -> None:
     band = Band(expected=40, low=8.4, high=71.6, samples=20, basis="weekday 10:00 UTC")
     assert band.describe() == "expected 8.4 to 72 (weekday 10:00 UTC, 20 samples)"
+
+
+def test_hours_and_days_are_utc_whatever_the_zone_of_the_times() -> None:
+    from zoneinfo import ZoneInfo
+
+    series = hourly_series(1, 40.0)
+    at = START + timedelta(days=DAYS, hours=10)
+    new_york = ZoneInfo("America/New_York")
+    local = seasonal_band(
+        [(moment.astimezone(new_york), value) for moment, value in series], at.astimezone(new_york), SETTINGS
+    )
+    assert local == seasonal_band(series, at, SETTINGS)
