@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -53,7 +53,7 @@ def band_points(
     syncs = [_point(at, value, history[:index], settings, hourly=True) for index, (at, value) in enumerate(history)]
     totals: dict[datetime, float] = {}
     for at, value in history:
-        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # the UTC day, as the rule
         totals[day] = totals.get(day, 0.0) + value
     daily = sorted(totals.items())
     days = [_point(day, total, daily[:index], settings, hourly=False) for index, (day, total) in enumerate(daily)]
@@ -89,7 +89,7 @@ def credential_bands(
             ).fetchall()
             history = [(row[0], float(row[1])) for row in rows]
             syncs, days = band_points(history, since, settings)
-            last_day = until.replace(hour=0, minute=0, second=0, microsecond=0)
+            last_day = until.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             result.append(ResourceBands(resource, syncs, [day for day in days if day.at < last_day]))
     return result
 
