@@ -26,6 +26,10 @@ INHIBITED_BY: dict[str, tuple[str, ...]] = {
     "stale_sync": ("credential_error",),
     # Data that stopped changing is expected while no sync succeeds: that is stale_sync's or credential_error's.
     "freshness_anomaly": ("credential_error", "stale_sync"),
+    # Records that stopped changing also load fewer records: one cause. (A spike moves modifiedOn on, so it
+    # never fires alongside a freshness anomaly.)
+    "volume_anomaly": ("freshness_anomaly",),
+    "daily_volume_anomaly": ("freshness_anomaly",),
 }
 
 

@@ -51,5 +51,9 @@ def test_freshness_of_one_data_type_is_inhibited_by_its_credentials_stale_sync()
     assert inhibitor(freshness, other) is None
     refused = {"credential_error:integration:1001": _alert("credential_error", "integration:1001")}
     assert inhibitor(freshness, refused) is refused["credential_error:integration:1001"]
-    # Volume anomalies are not echoes of a stale credential: nothing inhibits them.
-    assert inhibitor(_alert("volume_anomaly", "invoices:integration:1001"), {**firing, **refused}) is None
+    # Volume anomalies are not echoes of a stale credential; they are of its data that stopped changing.
+    volume = _alert("volume_anomaly", "invoices:integration:1001")
+    assert inhibitor(volume, {**firing, **refused}) is None
+    stopped = {"freshness_anomaly:invoices:integration:1001": freshness}
+    assert inhibitor(volume, stopped) is freshness
+    assert inhibitor(_alert("volume_anomaly", "customers:integration:1001"), stopped) is None
