@@ -207,7 +207,7 @@ SELECT p.credential_id, p.resource, 'field' || f,
     CASE WHEN f % 5 = 0 THEN 'string' ELSE 'number' END,
     CASE WHEN f = 40 AND get_byte(uuid_send(p.credential_id), 15) % 25 = 0 THEN now() - interval '2 hours'
          ELSE now() - interval '60 days' END,
-    now() - interval '5 minutes', 90000, 100000
+    p.last_profiled_at, 90000, 100000
 FROM servicetitan_resource_profiles AS p CROSS JOIN generate_series(1, 40) AS f
 """
 

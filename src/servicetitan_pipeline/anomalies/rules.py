@@ -219,7 +219,11 @@ class AnomalyRules:
         rows = _rows(
             conn,
             "anomalies/select_source_fields",
-            {"now": self.now, "since": self.now - timedelta(minutes=self.settings.lookback_minutes)},
+            {
+                "now": self.now,
+                "since": self.now - timedelta(minutes=self.settings.lookback_minutes),
+                "window_start": window_start,
+            },
         )
         by_resource: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
