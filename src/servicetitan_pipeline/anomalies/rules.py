@@ -153,7 +153,7 @@ class AnomalyRules:
                     "daily_volume_anomaly",
                     MEDIUM,
                     f"{row['resource']}: {day_start:%Y-%m-%d} loaded {actual:,.0f} records new or changed, "
-                    f"{_change(actual, band.expected)} the usual {band.expected:,.0f} a {band.basis} day",
+                    f"{_change(actual, band.expected)} the usual {band.expected:,.0f} on a {band.basis}",
                     _volume_action(verdict, band),
                     actual=int(actual),
                     expected=round(band.expected, 1),
