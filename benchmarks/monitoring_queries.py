@@ -9,8 +9,9 @@ than 14 days and up to 2 years back, which is what grows in production. The larg
 between runs: its history is reused when it is still there (the recent rows are rewritten every run,
 so "recent" stays recent), and is generated in SQL otherwise.
 
-Checks: each alert rule (the rule functions themselves, on a psycopg connection with the default
-``AlertSettings``; ``api_unreachable`` only its SQL, never the token requests), the stale-running sweep's
+Checks: each alert rule, the anomaly rules included (the rule functions themselves, on a psycopg connection
+with the default ``AlertSettings``; ``api_unreachable`` only its SQL, never the token requests; the anomaly
+rules over RECENT_DAYS of history, on sync-volume rows made from the sync logs), the stale-running sweep's
 query, the 6-hour digest, the health check's database checks (``api_connectivity`` with a no-op
 authentication), the metrics collector, and each dashboard query plus ``load_dashboard`` as a whole.
 Figure: median of ``repeats`` runs after one warm-up run.
@@ -41,7 +42,7 @@ HISTORY_DAYS = 730
 STALE_CREDENTIALS = 10  # the last ones get no recent sync: the stale checks have something to find
 SPECIAL_FAILURES = 12  # 3 credentials x 4 failed syncs in the last hour: repeated_failures fires
 # Bumped whenever the generated data changes: a large database of another version is generated afresh.
-DATA_VERSION = "monitoring_queries bench data v2"
+DATA_VERSION = "monitoring_queries bench data v3"
 
 # Deterministic ids: each kind of bench row has a prefix of its own, the row number is the tail.
 _BASE = "00000000-0000-4000-a000-"
@@ -174,6 +175,43 @@ CROSS JOIN (VALUES ('servicetitan.api.response_time_ms', 180.0), ('servicetitan.
 """
 
 
+def _volumes_sql(prefix: str) -> str:
+    """Each sync-log row of ``prefix``'s range as the collection records it (migration 0013): its resource's
+    records new and changed, its newest modifiedOn, and for a completed sync its end and freshness lag."""
+    return f"""
+INSERT INTO servicetitan_sync_volumes (sync_log_id, resource, credential_id, started_at, records_new,
+    records_changed, records_unchanged, newest_modified_on, completed_at, freshness_lag_seconds)
+SELECT l.id, CASE WHEN l.data_type::text = 'customers' THEN 'customers' ELSE 'invoices' END, l.credential_id,
+    l.started_at, l.records_successful / 3, l.records_successful - l.records_successful / 3, 0,
+    l.started_at - interval '20 minutes',
+    CASE WHEN l.status = 'completed' THEN l.completed_at END,
+    CASE WHEN l.status = 'completed' THEN extract(epoch FROM l.completed_at - l.started_at) + 1200 END
+FROM servicetitan_sync_logs AS l
+WHERE l.{_id_range(prefix)}
+"""
+
+
+# Each credential's profile of both resources (profiled within the last hour) and 40 fields each, a few of them
+# changed within the drift window: the schema-drift rule reads these, whatever the sync log's size.
+_PROFILES_SQL = """
+INSERT INTO servicetitan_resource_profiles (credential_id, resource, records_profiled, first_profiled_at,
+    last_profiled_at, newest_modified_on)
+SELECT c.id, r.resource, 100000, now() - interval '60 days',
+    now() - (abs(hashtext(c.id::text || r.resource)) % 60) * interval '1 minute', now() - interval '30 minutes'
+FROM servicetitan_credentials AS c CROSS JOIN (VALUES ('customers'), ('invoices')) AS r (resource)
+"""
+_FIELDS_SQL = """
+INSERT INTO servicetitan_source_fields (credential_id, resource, field, json_type, first_seen_at, last_seen_at,
+    occurrences, records_profiled_at_last_seen)
+SELECT p.credential_id, p.resource, 'field' || f,
+    CASE WHEN f % 5 = 0 THEN 'string' ELSE 'number' END,
+    CASE WHEN f = 40 AND get_byte(uuid_send(p.credential_id), 15) % 25 = 0 THEN now() - interval '2 hours'
+         ELSE now() - interval '60 days' END,
+    p.last_profiled_at, 90000, 100000
+FROM servicetitan_resource_profiles AS p CROSS JOIN generate_series(1, 40) AS f
+"""
+
+
 @dataclass(frozen=True)
 class Sizes:
     credentials: int
@@ -212,14 +250,21 @@ def _fill_base(engine: Engine, sizes: Sizes) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"DELETE FROM servicetitan_sync_logs WHERE {_id_range(_BASE)}"))
         conn.execute(sa.text("DELETE FROM servicetitan_metric_snapshots"))
+        conn.execute(sa.text("DELETE FROM servicetitan_source_fields"))
+        conn.execute(sa.text("DELETE FROM servicetitan_resource_profiles"))
         conn.execute(sa.text(f"DELETE FROM servicetitan_credentials WHERE NOT ({_id_range(_CREDENTIAL)})"))
     if _count(engine, "SELECT count(*) FROM servicetitan_credentials") != sizes.credentials:
         _execute(engine, _CREDENTIALS_SQL, sizes.params())
     _execute(engine, _sync_logs_sql(history=False), sizes.params(first=0, last=sizes.base - 1))
     _execute(engine, _QUALITY_SQL)
     _execute(engine, _SNAPSHOTS_SQL)
+    _execute(engine, _volumes_sql(_BASE))
+    _execute(engine, _PROFILES_SQL)
+    _execute(engine, _FIELDS_SQL)
     _execute(
-        engine, "ANALYZE servicetitan_credentials, servicetitan_data_quality_results, servicetitan_metric_snapshots"
+        engine,
+        "ANALYZE servicetitan_credentials, servicetitan_data_quality_results, servicetitan_metric_snapshots,"
+        " servicetitan_sync_volumes, servicetitan_resource_profiles, servicetitan_source_fields",
     )
 
 
@@ -252,20 +297,26 @@ def _fill_history(engine: Engine, sizes: Sizes, chunk: int = 2_000_000) -> float
             params = sizes.params(first=first, last=last, history=sizes.history)
             conn.execute(_sync_logs_sql(history=True), params)  # type: ignore[arg-type]
             conn.commit()
+        conn.execute(_volumes_sql(_HISTORY))  # type: ignore[arg-type]
+        conn.commit()
     with psycopg.connect(psycopg_conninfo(engine), autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             conn.execute(definition)  # type: ignore[arg-type]
         # The summary, rebuilt as migration 0008 backfilled it (the triggers were off during the bulk load).
         conn.execute(migration_sql("0008_credential_sync_summary", "upsert_credential_sync_summaries"))
-        conn.execute("VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary")
+        conn.execute(
+            "VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary, servicetitan_sync_volumes"
+        )
     return time.perf_counter() - started
 
 
 def _vacuum(engine: Engine) -> None:
     """Both sync logs (and the summaries their triggers rewrote) in the same state after the recent rows were
     rewritten: statistics, visibility map."""
-    _execute(engine, "VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary")
+    _execute(
+        engine, "VACUUM ANALYZE servicetitan_sync_logs, servicetitan_credential_sync_summary, servicetitan_sync_volumes"
+    )
 
 
 def _history_rows(engine: Engine) -> int:
@@ -308,6 +359,19 @@ Check = Callable[[Target], object]
 def _rule(function: Callable[[psycopg.Connection[Any], AlertSettings], object]) -> Check:
     settings = AlertSettings()
     return lambda target: function(target.conn, settings)
+
+
+def _anomaly_rule(name: str) -> Check:
+    """One anomaly rule, as a monitor run calls it: a fresh run (no shared query) at the clock's now. Its history
+    is RECENT_DAYS, the window in which both databases hold the same activity: the rules' cost follows the
+    rows in their window (see docs/benchmarks.md), and this benchmark measures the sync log's size."""
+    from datetime import UTC, datetime
+
+    from servicetitan_pipeline.anomalies.rules import AnomalyRules
+    from servicetitan_pipeline.anomalies.settings import AnomalySettings
+
+    settings, anomaly = AlertSettings(), AnomalySettings(history_days=RECENT_DAYS)
+    return lambda target: getattr(AnomalyRules(anomaly, datetime.now(UTC)), name)(target.conn, settings)
 
 
 def _sql(name: str, **params: Any) -> Check:
@@ -362,6 +426,8 @@ def checks() -> dict[str, tuple[Check, str]]:
             )
         else:
             found[f"rule {name}"] = (_rule(function), "")
+    for name in ("volume_anomaly", "freshness_anomaly", "schema_drift", "daily_volume_anomaly"):
+        found[f"rule {name}"] = (_anomaly_rule(name), f"history_days={RECENT_DAYS}")
     found["sweep overdue running syncs"] = (
         _sql("alerts/select_overdue_running_syncs", timeout_minutes=AlertSettings().running_timeout_minutes),
         "the query only (closing takes locks)",

@@ -97,3 +97,39 @@ class SyncMetrics:
                 if value:
                     rows.append((name, float(value), tags))
         return rows
+
+
+class DataQualityMetrics:
+    """The anomaly rules' figures, under servicetitan.data_quality.*. Tagged by rule, resource and change kind
+    only, never by tenant: a handful of series whatever the number of tenants (5,000 tenants as tags would be
+    5,000 series per name); which tenants are anomalous is in the alerts and the dashboard."""
+
+    def __init__(self, backend: MetricsBackend) -> None:
+        self._backend = backend
+
+    def anomalies(self, rule: str, *, firing: int, judged: int) -> None:
+        """One anomaly rule's run: subjects found anomalous and subjects judged."""
+        self._backend.gauge("servicetitan.data_quality.anomalies", firing, tags={"rule": rule})
+        self._backend.gauge("servicetitan.data_quality.anomalies_judged", judged, tags={"rule": rule})
+
+    def freshness_lags(self, resource: str, lags_seconds: list[float]) -> None:
+        """The freshness lag (now minus the newest modifiedOn loaded) across the tenants judged: its median,
+        95th percentile and maximum, as gauges."""
+        if not lags_seconds:
+            return
+        ordered = sorted(lags_seconds)
+        for stat, value in (
+            ("p50", ordered[len(ordered) // 2]),
+            ("p95", ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]),
+            ("max", ordered[-1]),
+        ):
+            self._backend.gauge(
+                "servicetitan.data_quality.freshness_lag_seconds", value, tags={"resource": resource, "stat": stat}
+            )
+
+    def schema_changes(self, resource: str, changes: dict[str, int]) -> None:
+        """Fields appeared, disappeared or retyped within the drift window, summed over the tenants judged."""
+        for change, fields in changes.items():
+            self._backend.gauge(
+                "servicetitan.data_quality.schema_changes", fields, tags={"resource": resource, "change": change}
+            )

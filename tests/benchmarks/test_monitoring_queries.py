@@ -18,6 +18,7 @@ def test_times_every_check_on_both_sync_logs(clean_db: Engine) -> None:
     assert (result["small_rows"], result["large_rows"]) == (100, 1_000)
     assert set(result["checks"]) == set(monitoring_queries.checks())
     assert {"rule repeated_failures", "rule stale_sync", "rule api_unreachable"} <= set(result["checks"])
+    assert {"rule volume_anomaly", "rule daily_volume_anomaly", "rule schema_drift"} <= set(result["checks"])
     for figures in result["checks"].values():
         assert figures["small_ms"] > 0
         assert figures["large_ms"] > 0

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -22,8 +22,11 @@ from servicetitan_pipeline.alerts.slack_messages import DIGEST_HOURS, alert_mess
 from servicetitan_pipeline.alerts.slack_sender import SendToSlack, slack_webhook_sender
 from servicetitan_pipeline.alerts.state import mark_sent, pending_notifications, reconcile
 from servicetitan_pipeline.alerts.sweep import close_overdue_syncs
+from servicetitan_pipeline.anomalies.rules import AnomalyRules
+from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.db.engine import get_engine, psycopg_conninfo, session_scope
 from servicetitan_pipeline.db.models import ServiceTitanAlert
+from servicetitan_pipeline.metrics import AirflowMetrics, DataQualityMetrics, MetricsBackend
 from servicetitan_pipeline.sql_files import load_sql
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
@@ -50,15 +53,26 @@ class MonitorReport:
 
 
 def run_sync_failure_monitor(
-    engine: Engine | None = None, settings: AlertSettings | None = None, send: SendToSlack | None = None
+    engine: Engine | None = None,
+    settings: AlertSettings | None = None,
+    send: SendToSlack | None = None,
+    *,
+    now: datetime | None = None,
+    anomaly_settings: AnomalySettings | None = None,
+    metrics: MetricsBackend | None = None,
 ) -> MonitorReport:
-    """Every 15 minutes: close rows left running by dead workers, then repeated failures."""
+    """Every 15 minutes: close rows left running by dead workers, then repeated failures and the per-sync
+    anomalies (volume, freshness, schema drift). ``now``: the run's time (a simulation passes its clock); the
+    anomaly rules and the alerts' state use it, the older rules read the database's clock."""
     engine = engine or get_engine()
     settings = settings or AlertSettings.from_variables()
+    now = now or datetime.now(UTC)
+    anomalies = _anomaly_rules(now, anomaly_settings, metrics)
     report = MonitorReport()
     with psycopg.connect(psycopg_conninfo(engine), autocommit=True) as conn:
         report.closed_sync_logs = len(close_overdue_syncs(conn, settings.running_timeout_minutes))
-    _evaluate_and_notify(engine, settings, rules.FIFTEEN_MINUTE_RULES, send, report)
+    rule_set = {**rules.FIFTEEN_MINUTE_RULES, **anomalies.fifteen_minute()}
+    _evaluate_and_notify(engine, settings, rule_set, send, report, now)
     _raise_if_rules_failed(report)
     return report
 
@@ -67,13 +81,20 @@ def run_health_monitor(
     engine: Engine | None = None,
     settings: AlertSettings | None = None,
     send: SendToSlack | None = None,
+    *,
+    now: datetime | None = None,
+    anomaly_settings: AnomalySettings | None = None,
+    metrics: MetricsBackend | None = None,
 ) -> MonitorReport:
-    """Every 6 hours: credential health, stale syncs, data quality, API connectivity, and a digest."""
+    """Every 6 hours: credential health, stale syncs, data quality, API connectivity, the last day's volume
+    anomalies, and a digest. ``now`` as in run_sync_failure_monitor."""
     engine = engine or get_engine()
     settings = settings or AlertSettings.from_variables()
     send = send or slack_webhook_sender()
+    now = now or datetime.now(UTC)
+    anomalies = _anomaly_rules(now, anomaly_settings, metrics)
     report = MonitorReport()
-    _evaluate_and_notify(engine, settings, rules.SIX_HOUR_RULES, send, report)
+    _evaluate_and_notify(engine, settings, {**rules.SIX_HOUR_RULES, **anomalies.six_hour()}, send, report, now)
     window = {"window_hours": DIGEST_HOURS}
     with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
         cursor.execute(load_sql("alerts/select_sync_digest"), window)
@@ -119,6 +140,7 @@ def _evaluate_and_notify(
     rule_set: Mapping[str, Rule],
     send: SendToSlack | None,
     report: MonitorReport,
+    now: datetime,
 ) -> None:
     evaluations: dict[str, Evaluation] = {}
     with psycopg.connect(psycopg_conninfo(engine)) as conn:
@@ -136,10 +158,10 @@ def _evaluate_and_notify(
             evaluations[name] = evaluation
     report.conditions = [condition.key for evaluation in evaluations.values() for condition in evaluation.conditions]
     with session_scope(engine) as session:
-        reconcile(session, evaluations, timedelta(hours=settings.repeat_interval_hours))
+        reconcile(session, evaluations, timedelta(hours=settings.repeat_interval_hours), now)
     with session_scope(engine) as session:
         # Only this rule set's alerts: the other monitor sends its own.
-        notifications = [n for n in pending_notifications(session) if n.alert.rule in rule_set]
+        notifications = [n for n in pending_notifications(session, now) if n.alert.rule in rule_set]
         if not notifications:
             return
         text, blocks = alert_message(notifications, *_links(engine, notifications))
@@ -151,9 +173,15 @@ def _evaluate_and_notify(
                 f"Slack did not accept the alert message ({type(exc).__name__}); "
                 f"{len(notifications)} alert(s) stay pending and go out on the next run"
             ) from None
-        mark_sent(notifications)
+        mark_sent(notifications, now)
         report.sent = [f"{n.kind}:{n.alert.key}" for n in notifications]
         log.info("sent %d alert notification(s) in one Slack message", len(notifications))
+
+
+def _anomaly_rules(now: datetime, settings: AnomalySettings | None, metrics: MetricsBackend | None) -> AnomalyRules:
+    return AnomalyRules(
+        settings or AnomalySettings.from_variables(), now, DataQualityMetrics(metrics or AirflowMetrics())
+    )
 
 
 def _links(engine: Engine, notifications: list[Any]) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:

@@ -19,6 +19,14 @@ RULES = (
     "data_quality",
     "data_quality_score",
     "api_unreachable",
+    "volume_anomaly",
+    "daily_volume_anomaly",
+    "freshness_anomaly",
+    "schema_drift",
+)
+# Rules whose subject starts with a data type (``invoices:production:1001``): their credential pattern skips it.
+DATA_TYPE_RULES = frozenset(
+    {"data_quality_score", "volume_anomaly", "daily_volume_anomaly", "freshness_anomaly", "schema_drift"}
 )
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 
@@ -46,7 +54,7 @@ def key_pattern(rule: str | None, credential: str | None) -> str:
     if not rule and not credential:
         raise SilenceInputError("give --rule, --credential, or both")
     if rule and credential:
-        return f"{rule}:{credential}"
+        return f"{rule}:*:{credential}" if rule in DATA_TYPE_RULES else f"{rule}:{credential}"
     if rule:
         return f"{rule}:*"
     return f"*:{credential}"

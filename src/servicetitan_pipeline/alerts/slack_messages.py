@@ -27,11 +27,20 @@ RULE_TITLES = {
     "data_quality": "records failing validation",
     "data_quality_score": "data-quality score low",
     "api_unreachable": "ServiceTitan API unreachable",
+    "volume_anomaly": "sync volume unusual",
+    "daily_volume_anomaly": "daily volume unusual",
+    "freshness_anomaly": "data stopped changing",
+    "schema_drift": "source fields changed",
 }
 # Rules whose fix is in the credential's Airflow connection, and those whose evidence is in failed sync runs.
 _CONNECTION_RULES = {"credential_error", "secret_expiring", "api_unreachable", "repeated_failures", "stale_sync"}
 _RUNS_RULES = {"repeated_failures", "stale_sync", "credential_error", "data_quality"}
-_NUMBER_LABELS = {"latest_error": "latest error", "last_success_at": "last success", "expires_at": "expires"}
+_NUMBER_LABELS = {
+    "latest_error": "latest error",
+    "last_success_at": "last success",
+    "expires_at": "expires",
+    "newest_modified_on": "newest modifiedOn",
+}
 
 
 def title_of(rule: str, details: Mapping[str, Any] | None) -> str:

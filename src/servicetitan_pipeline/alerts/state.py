@@ -24,6 +24,12 @@ FIRING, RESOLVED = "firing", "resolved"
 INHIBITED_BY: dict[str, tuple[str, ...]] = {
     "api_unreachable": ("credential_error",),
     "stale_sync": ("credential_error",),
+    # Data that stopped changing is expected while no sync succeeds: that is stale_sync's or credential_error's.
+    "freshness_anomaly": ("credential_error", "stale_sync"),
+    # Records that stopped changing also load fewer records: one cause. (A spike moves modifiedOn on, so it
+    # never fires alongside a freshness anomaly.)
+    "volume_anomaly": ("freshness_anomaly",),
+    "daily_volume_anomaly": ("freshness_anomaly",),
 }
 
 
@@ -131,11 +137,15 @@ def subject_of(alert: ServiceTitanAlert) -> str:
 
 
 def inhibitor(alert: ServiceTitanAlert, firing: Mapping[str, ServiceTitanAlert]) -> ServiceTitanAlert | None:
-    """The firing alert that inhibits this one (same subject, a source rule of ``INHIBITED_BY``), if any."""
+    """The firing alert that inhibits this one (same subject, a source rule of ``INHIBITED_BY``), if any. A
+    subject of one data type (``invoices:production:7``) is inhibited by its credential's (``production:7``)."""
+    subject = subject_of(alert)
+    subjects = dict.fromkeys((subject, ":".join(subject.split(":")[-2:])))
     for source in INHIBITED_BY.get(alert.rule, ()):
-        found = firing.get(f"{source}:{subject_of(alert)}")
-        if found is not None:
-            return found
+        for candidate in subjects:
+            found = firing.get(f"{source}:{candidate}")
+            if found is not None:
+                return found
     return None
 
 

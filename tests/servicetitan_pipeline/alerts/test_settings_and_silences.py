@@ -44,6 +44,8 @@ def test_a_bad_variable_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
         ("stale_sync", "production:7", "stale_sync:production:7"),
         ("stale_sync", None, "stale_sync:*"),
         (None, "integration:1001", "*:integration:1001"),
+        ("volume_anomaly", "production:7", "volume_anomaly:*:production:7"),  # invoices:production:7 and customers
+        ("data_quality_score", "production:7", "data_quality_score:*:production:7"),
     ],
 )
 def test_key_patterns(rule: str | None, credential: str | None, pattern: str) -> None:

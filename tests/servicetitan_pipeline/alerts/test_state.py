@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicetitan_pipeline.alerts.conditions import MEDIUM, Condition, Evaluation
-from servicetitan_pipeline.alerts.state import FIRING, cleared
+from servicetitan_pipeline.alerts.state import FIRING, cleared, inhibitor
 from servicetitan_pipeline.db.models import ServiceTitanAlert
 
 
@@ -41,3 +41,19 @@ def test_subjects_are_matched_whole_with_data_types() -> None:
     assert cleared(_alert("data_quality_score", "customers:integration:1001"), evaluations)
     assert not cleared(_alert("data_quality_score", "invoices:integration:1001"), evaluations)
     assert not cleared(_alert("data_quality_score", "customers:integration:10011"), evaluations)
+
+
+def test_freshness_of_one_data_type_is_inhibited_by_its_credentials_stale_sync() -> None:
+    freshness = _alert("freshness_anomaly", "invoices:integration:1001")
+    firing = {"stale_sync:integration:1001": _alert("stale_sync", "integration:1001")}
+    assert inhibitor(freshness, firing) is firing["stale_sync:integration:1001"]
+    other = {"stale_sync:integration:1002": _alert("stale_sync", "integration:1002")}
+    assert inhibitor(freshness, other) is None
+    refused = {"credential_error:integration:1001": _alert("credential_error", "integration:1001")}
+    assert inhibitor(freshness, refused) is refused["credential_error:integration:1001"]
+    # Volume anomalies are not echoes of a stale credential; they are of its data that stopped changing.
+    volume = _alert("volume_anomaly", "invoices:integration:1001")
+    assert inhibitor(volume, {**firing, **refused}) is None
+    stopped = {"freshness_anomaly:invoices:integration:1001": freshness}
+    assert inhibitor(volume, stopped) is freshness
+    assert inhibitor(_alert("volume_anomaly", "customers:integration:1001"), stopped) is None
