@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +9,7 @@ import pytest
 
 from servicetitan_pipeline.anomalies.baseline import Band, day_type, robust_band, seasonal_band
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
+from tests.servicetitan_pipeline.anomalies.noise import poisson
 
 SETTINGS = AnomalySettings()
 START = datetime(2026, 10, 5, tzinfo=UTC)  # a Monday
@@ -21,16 +21,6 @@ def rate(moment: datetime, peak: float) -> float:
     hour = moment.hour
     shape = 1.0 if 8 <= hour < 18 else 0.3 if 6 <= hour < 20 else 0.05
     return peak * shape * (0.4 if day_type(moment) == "weekend" else 1.0)
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    if mean < 30:  # Knuth's method
-        limit, k, product = math.exp(-mean), 0, rng.random()
-        while product > limit:
-            k += 1
-            product *= rng.random()
-        return k
-    return max(0, round(rng.gauss(mean, math.sqrt(mean))))
 
 
 def hourly_series(seed: int, peak: float, days: int = DAYS) -> list[tuple[datetime, float]]:

@@ -3,7 +3,6 @@ factory; the collection itself is tested under tests/servicetitan_pipeline/sync)
 
 from __future__ import annotations
 
-import math
 import random
 import uuid
 from collections.abc import Callable, Iterable
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.anomalies.baseline import day_type
 from servicetitan_pipeline.db.engine import psycopg_conninfo
+from tests.servicetitan_pipeline.anomalies.noise import poisson
 
 NOW = datetime(2026, 11, 18, 10, 30, tzinfo=UTC)  # a Wednesday, half past ten
 
@@ -22,16 +22,6 @@ def business_rate(moment: datetime, peak: float = 40.0) -> float:
     hour = moment.hour
     shape = 1.0 if 8 <= hour < 18 else 0.3 if 6 <= hour < 20 else 0.05
     return peak * shape * (0.4 if day_type(moment) == "weekend" else 1.0)
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    if mean < 30:
-        limit, k, product = math.exp(-mean), 0, rng.random()
-        while product > limit:
-            k += 1
-            product *= rng.random()
-        return k
-    return max(0, round(rng.gauss(mean, math.sqrt(mean))))
 
 
 def steady(seed: int = 1, peak: float = 40.0) -> Callable[[datetime], int]:
