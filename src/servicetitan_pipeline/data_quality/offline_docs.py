@@ -193,17 +193,19 @@ _SUCCESS_PERCENT = re.compile(r">\s*Success Percent\s*<")
 SUCCESS_PERCENT_LABEL = "Expectations met (%) &ndash; not the share of valid records, which is the project&#39;s score"
 # GX's navbar is sticky (70 px) and covers the top of every table scrolled under it; left in the page's flow.
 # In dark mode (theme.js's "bootstrap-dark" on <html>), what the dark Bootstrap build leaves light: GX's light
-# panels (.bg-light, section headers), its links' pale grey on them, and the logo's black lettering.
+# panels (.bg-light, section headers), its links' pale grey on them, and the logo's black lettering; the page and
+# its panels in the monitoring pages' dark colours (pages.css), so that the docs look of a piece with them.
 _DARK = "html.bootstrap-dark"
 _TIDY_STYLE = (
     '<style id="servicetitan-tidy">nav.navbar.sticky-top{position:static}.sticky{top:0}'
+    f"{_DARK} body{{background-color:#111827}}{_DARK} .card{{background-color:#1f2937;border-color:#374151}}"
     f"{_DARK} .bg-light,{_DARK} .alert-secondary,{_DARK} .card-header"
-    "{background-color:#2b3035!important;color:#e5e7eb;border-color:#3f474e}"
+    "{background-color:#1f2937!important;color:#e5e7eb;border-color:#374151}"
     f"{_DARK} a,{_DARK} .breadcrumb-item+.breadcrumb-item::before{{color:#93c5fd}}"
     f"{_DARK} .breadcrumb-item.active{{color:#d1d5db}}"
     f"{_DARK} .navbar-brand img{{background:#f8f9fa;border-radius:6px;padding:2px 4px}}"
-    f"{_DARK} footer{{background:#191d21}}{_DARK} #ge-cta-footer{{background:#1f3b4d!important;color:#e5e7eb}}"
-    f"{_DARK} .show-scrollbars::-webkit-scrollbar-thumb{{border-color:#191d21;background-color:#6b7280}}"
+    f"{_DARK} footer{{background:#111827}}{_DARK} #ge-cta-footer{{background:#1f3b4d!important;color:#e5e7eb}}"
+    f"{_DARK} .show-scrollbars::-webkit-scrollbar-thumb{{border-color:#111827;background-color:#6b7280}}"
     "</style>"
 )
 
