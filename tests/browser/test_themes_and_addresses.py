@@ -1,6 +1,6 @@
 """Airflow's address bar carries the dashboard's filters (a reload or a shared link keeps them), and the Great
 Expectations data docs follow Airflow's light or dark mode, inside the Airflow UI. Screenshots at a laptop's
-and a desktop's size, light and dark, are kept in test-artifacts/browser/addresses-and-themes/."""
+and a desktop's size, light and dark, are kept in test-artifacts/browser/themes-and-addresses/."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.browser.conftest import ARTIFACTS, LAPTOP, PASSWORD, USER, AirflowUI,
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1920, "height": 1080}
-SHOTS = ARTIFACTS / "addresses-and-themes"
+SHOTS = ARTIFACTS / "themes-and-addresses"
 THEMES = ["light", "dark"]
 
 
@@ -157,7 +157,9 @@ def assert_readable_in(frame: Frame, theme: str, selectors: list[str]) -> None:
 
 
 def _a_validation_page_exists(ui: AirflowUI) -> None:
-    """A sync of Acme's invoices, unless one was validated already (its data-docs page is what is looked at)."""
+    """A sync of Acme's customers, unless a sync was validated already (its data-docs page is what is looked at):
+    in a whole session, test_airflow_ui's sync has, and this module runs after it (by name) because that test
+    expects its sync of Acme's invoices to be the session's first validation."""
     with ui.engine.connect() as conn:
         pages = conn.execute(
             sa.text("SELECT count(*) FROM servicetitan_data_quality_results WHERE data_docs_page IS NOT NULL")
@@ -168,7 +170,7 @@ def _a_validation_page_exists(ui: AirflowUI) -> None:
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     dag = f"{ui.url}/api/v2/dags/servicetitan_sync"
     httpx.patch(f"{dag}?update_mask=is_paused", json={"is_paused": False}, headers=headers, timeout=30)
-    conf = {"credential": credential_id(ui, "Acme Plumbing"), "data_type": "invoices"}
+    conf = {"credential": credential_id(ui, "Acme Plumbing"), "data_type": "customers"}
     run = httpx.post(
         f"{dag}/dagRuns",
         json={"logical_date": None, "conf": conf},
@@ -198,6 +200,8 @@ def test_the_data_docs_follow_airflows_theme_and_stay_readable(
     page = open_in_theme(browser, airflow_ui, console_errors, theme)
     try:
         page.goto("/plugin/monitoring-data-docs")
+        # Once Airflow has mirrored the loaded page's path into its address, the frame is that page for good.
+        expect(page).to_have_url(re.compile(r"/plugin/monitoring-data-docs/servicetitan/data-docs/"))
         frame = embedded(page)
         expect(frame.locator("html")).to_have_attribute("data-theme", theme)
         expect(frame.locator("table tbody tr").first).to_be_visible()
