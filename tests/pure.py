@@ -58,6 +58,7 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/monitoring/test_health_page.py",
     "tests/servicetitan_pipeline/monitoring/test_units.py",
     "tests/servicetitan_pipeline/data_quality/test_suites.py",
+    "tests/servicetitan_pipeline/data_quality/test_shared_docs_pages.py",
     "tests/servicetitan_pipeline/data_quality/test_batches.py",
     "tests/servicetitan_pipeline/data_quality/test_airflow_tasks.py",
     "tests/benchmarks/test_many_tenants.py::test_a_run_row_has_the_fields_of_the_results_file",

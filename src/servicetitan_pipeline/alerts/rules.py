@@ -16,7 +16,7 @@ from servicetitan_pipeline.airflow_ui import airflow_base_url
 from servicetitan_pipeline.alerts.conditions import HIGH, MEDIUM, Condition, Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.alerts.slack_text import reason
-from servicetitan_pipeline.data_quality.locations import data_docs_url
+from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.sql_files import load_sql
 
 log = logging.getLogger("servicetitan_pipeline.alerts")
@@ -157,7 +157,7 @@ def data_quality_score(conn: psycopg.Connection[Any], settings: AlertSettings) -
             continue
         score = float(row["score"])
         docs_url = data_docs_url(quote(row["data_docs_page"]) if row["data_docs_page"] else None, base_url=base_url)
-        docs_link = "validation report" if row["data_docs_page"] else "data docs (this validation's page is missing)"
+        docs_link = _slack_text(data_docs_link_text(row["data_docs_page"], row["docs_page_syncs"], row["tenant_id"]))
         worst = ", ".join(
             f"{_slack_text(result.get('description') or result.get('expectation') or '?')} "
             f"({int(result.get('unexpected_count') or 0)} records)"

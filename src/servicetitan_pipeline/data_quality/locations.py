@@ -33,6 +33,17 @@ def data_docs_url(page: str | None = None, *, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}{DATA_DOCS_URL_PATH}/{page or 'index.html'}"
 
 
+def data_docs_link_text(page: str | None, shared_by: int, tenant_id: int) -> str:
+    """What a link to one sync's validation page says (plain text; escape it for where it goes). Syncs of one
+    data type validated together share one page, named after none of them: the text says so, and which tenant
+    to look for (the page names a shared run's failing records ``tenant/id``)."""
+    if not page:
+        return "data docs (this validation's page is missing)"
+    if shared_by <= 1:
+        return "validation report"
+    return f"validation report shared by {shared_by} syncs (look for tenant {tenant_id})"
+
+
 def data_docs_retention_days() -> int:
     """Validation results and their pages older than this are pruned: ``SERVICETITAN_DATA_DOCS_RETENTION_DAYS``
     (default 30). Scores stay in the database; only the docs pages go."""

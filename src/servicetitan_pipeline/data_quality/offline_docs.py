@@ -70,8 +70,10 @@ URL_MAP: dict[str, str] = {
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
         "static/vendor/bootstrap-datepicker-1.9.0/css/bootstrap-datepicker.min.css"
     ),
+    # GX's dark stylesheet follows only the OS (a media query); the same package's class-based build is dark under
+    # ``.bootstrap-dark``, which the theme script below sets as Airflow's colour mode says.
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
-        "static/vendor/bootstrap-dark-1.1.0/css/bootstrap-prefers-dark.min.css"
+        "static/vendor/bootstrap-dark-1.1.0/css/toggle-bootstrap-dark.min.css"
     ),
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": (
         "static/vendor/fontawesome-free-6.6.0/css/all.min.css"
@@ -80,6 +82,11 @@ URL_MAP: dict[str, str] = {
     f"{_S3}/logo-long.png": "static/images/logo-long.png",
     f"{_S3}/full_logo_dark.png": "static/images/logo-long.png",
 }
+
+# The monitoring pages' theme script (Airflow's light or dark mode), copied into the site so that its pages follow
+# Airflow's theme too, wherever they are opened from (served by the plugin, or from disk).
+THEME_SCRIPT = Path(__file__).parents[1] / "monitoring" / "static" / "theme.js"
+THEME_SCRIPT_PATH = PurePosixPath("static", "servicetitan", "theme.js")
 
 _TAG = re.compile(r"<(?P<name>script|link|img)\b(?P<attrs>[^>]*)>", re.IGNORECASE)
 _URL_ATTR = re.compile(
@@ -106,6 +113,7 @@ def localize_data_docs(site_dir: Path, pages: Iterable[str] | None = None) -> in
     if not site_dir.is_dir():
         raise FileNotFoundError(f"data docs site {site_dir} does not exist")
     _copy_assets(site_dir / VENDOR_DIR)
+    _copy_file(THEME_SCRIPT, site_dir / THEME_SCRIPT_PATH)
     root = site_dir.resolve()
     if pages is None:
         paths = sorted(path for path in root.rglob("*.html") if path.is_file())
@@ -169,6 +177,10 @@ def localize_html(html: str, *, depth: int, page: str = "<html>") -> str:
         return f"url({match['q']}{target}{match['q']})"
 
     localized = _HTML_WITHOUT_LANG.sub('<html lang="en"', _CSS_URL.sub(css_url, _TAG.sub(tag, html)), count=1)
+    if str(THEME_SCRIPT_PATH) not in localized and "</head>" in localized:
+        # First in the head's end, before the page paints: no flash of the other theme.
+        theme = f'<script src="{prefix}{THEME_SCRIPT_PATH}"></script>'
+        localized = localized.replace("</head>", theme + "</head>", 1)
     return tidy_gx_page(localized)
 
 
@@ -180,7 +192,22 @@ _NO_DATA_ASSET = re.compile(r"(?:<[^>/]*>)?Data asset:(?:</[^>]*>)?\s*(?:<[^>/]*
 _SUCCESS_PERCENT = re.compile(r">\s*Success Percent\s*<")
 SUCCESS_PERCENT_LABEL = "Expectations met (%) &ndash; not the share of valid records, which is the project&#39;s score"
 # GX's navbar is sticky (70 px) and covers the top of every table scrolled under it; left in the page's flow.
-_TIDY_STYLE = '<style id="servicetitan-tidy">nav.navbar.sticky-top{position:static}.sticky{top:0}</style>'
+# In dark mode (theme.js's "bootstrap-dark" on <html>), what the dark Bootstrap build leaves light: GX's light
+# panels (.bg-light, section headers), its links' pale grey on them, and the logo's black lettering; the page and
+# its panels in the monitoring pages' dark colours (pages.css), so that the docs look of a piece with them.
+_DARK = "html.bootstrap-dark"
+_TIDY_STYLE = (
+    '<style id="servicetitan-tidy">nav.navbar.sticky-top{position:static}.sticky{top:0}'
+    f"{_DARK} body{{background-color:#111827}}{_DARK} .card{{background-color:#1f2937;border-color:#374151}}"
+    f"{_DARK} .bg-light,{_DARK} .alert-secondary,{_DARK} .card-header"
+    "{background-color:#1f2937!important;color:#e5e7eb;border-color:#374151}"
+    f"{_DARK} a,{_DARK} .breadcrumb-item+.breadcrumb-item::before{{color:#93c5fd}}"
+    f"{_DARK} .breadcrumb-item.active{{color:#d1d5db}}"
+    f"{_DARK} .navbar-brand img{{background:#f8f9fa;border-radius:6px;padding:2px 4px}}"
+    f"{_DARK} footer{{background:#111827}}{_DARK} #ge-cta-footer{{background:#1f3b4d!important;color:#e5e7eb}}"
+    f"{_DARK} .show-scrollbars::-webkit-scrollbar-thumb{{border-color:#111827;background-color:#6b7280}}"
+    "</style>"
+)
 
 
 def tidy_gx_page(html: str) -> str:
@@ -217,13 +244,16 @@ def _warn_unknown(url: str, page: str) -> None:
 
 def _copy_assets(destination: Path) -> None:
     for source in sorted(ASSETS_DIR.rglob("*")):
-        if not source.is_file():
-            continue
-        target = destination / source.relative_to(ASSETS_DIR)
-        if target.is_file() and filecmp.cmp(source, target, shallow=False):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, source.read_bytes(), mode=0o644)
+        if source.is_file():
+            _copy_file(source, destination / source.relative_to(ASSETS_DIR))
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """``source`` to ``target`` unless already there, unchanged."""
+    if target.is_file() and filecmp.cmp(source, target, shallow=False):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(target, source.read_bytes(), mode=0o644)
 
 
 def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:

@@ -236,10 +236,14 @@ def _syncs(count: int, batch: QualityBatch) -> str:
 
 
 def _run_name(rows: list[dict[str, Any]], data_type: str) -> str:
-    # The run's name in the data docs: readable, and safe as a folder and URL segment.
+    """The run's name in the data docs (its page's folder): readable, and safe as a folder and URL segment.
+    A run shared by several syncs is named after none of their tenants, whose alerts all link to it: the data
+    type and how many syncs share it (GX adds the run's time to the path)."""
+    first = rows[0]["sync_log_id"].hex[:8]
+    if len(rows) > 1:
+        return f"{data_type}-shared-by-{len(rows)}-syncs-{first}"
     readable = re.sub(r"[^A-Za-z0-9]+", "-", _label(rows[0])).strip("-").lower()
-    more = f"-and-{len(rows) - 1}-more" if len(rows) > 1 else ""
-    return f"{readable}{more}-{data_type}-sync-{rows[0]['sync_log_id'].hex[:8]}"
+    return f"{readable}-{data_type}-sync-{first}"
 
 
 def _emit(metrics: MetricsBackend, report: QualityReport, row: dict[str, Any]) -> None:

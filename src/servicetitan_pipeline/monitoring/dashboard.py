@@ -15,7 +15,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.data_quality.locations import data_docs_url
+from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
 
@@ -378,7 +378,8 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
             completeness = row["field_completeness"] or {}
             page = row["data_docs_page"]
             page_url = escape(data_docs_url(quote(page), base_url=DOCS_BASE)) if page else ""
-            report = f'<a href="{page_url}">data docs</a>' if page else "—"
+            link_text = data_docs_link_text(page, int(row.get("docs_page_syncs") or 1), row["tenant_id"])
+            report = f'<a href="{page_url}">{escape(link_text)}</a>' if page else "—"
             body.append(
                 f"<tr><td>{escape(_credential_name(row))}</td><td>{_cell(row['validated_at'])}</td>"
                 f"{_score_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.monitoring.airflow_links import SyncTask
 from servicetitan_pipeline.monitoring.units import (
     NOTHING_TO_SCORE,
@@ -205,7 +207,7 @@ def _syncs_section(tenant: Tenant, airflow_root: str) -> str:
             '<section id="syncs"><h2>Recent syncs</h2><p class="empty">No sync yet: '
             '"Sync now" starts one.</p></section>'
         )
-    rows = "".join(_sync_row(sync, airflow_root) for sync in tenant.syncs)
+    rows = "".join(_sync_row(sync, airflow_root, tenant.tenant_id) for sync in tenant.syncs)
     return (
         f'<section id="syncs"><h2>Recent syncs</h2><div class="scroll"><table class="syncs">'
         f"<caption>The latest {human_count(len(tenant.syncs), 'sync')}, newest first</caption><thead><tr>"
@@ -215,7 +217,7 @@ def _syncs_section(tenant: Tenant, airflow_root: str) -> str:
     )
 
 
-def _sync_row(sync: TenantSync, airflow_root: str) -> str:
+def _sync_row(sync: TenantSync, airflow_root: str, tenant_id: int) -> str:
     records = f"{sync.records_processed:,}"
     if sync.records_failed:
         records += f' <span class="failed-count">({sync.records_failed:,} failed)</span>'
@@ -227,7 +229,10 @@ def _sync_row(sync: TenantSync, airflow_root: str) -> str:
     else:
         airflow = '<span class="empty">not recorded</span>'
     quality = (
-        ", ".join(f"{escape(q['data_type'])}: {_score_html(q['score'])}" for q in sync.quality)
+        ", ".join(
+            f"{escape(q['data_type'])}: {_score_html(q['score'])}{_docs_link(q, airflow_root, tenant_id)}"
+            for q in sync.quality
+        )
         if sync.quality
         else '<span class="empty">not validated</span>'
     )
@@ -240,6 +245,16 @@ def _sync_row(sync: TenantSync, airflow_root: str) -> str:
         f"<td>{human_duration(sync.duration_seconds) if sync.completed_at else 'running'}</td>"
         f"<td>{quality}</td><td>{airflow}</td>{error}</tr>"
     )
+
+
+def _docs_link(quality: dict[str, Any], airflow_root: str, tenant_id: int) -> str:
+    """The validation's data-docs page, its text saying when other syncs share it."""
+    page = quality.get("data_docs_page")
+    if not page:
+        return ""
+    text = data_docs_link_text(page, int(quality.get("docs_page_syncs") or 1), tenant_id)
+    href = data_docs_url(quote(page), base_url=airflow_root)  # relative: any host, any sub-path
+    return f' (<a href="{escape(href)}">{escape(text)}</a>)'
 
 
 def _score_html(score: Any) -> str:

@@ -204,3 +204,23 @@ def test_gx_page_is_tidied() -> None:
     assert f"<td>{SUCCESS_PERCENT_LABEL}</td><td>7.14%</td>" in tidied
     assert "nav.navbar.sticky-top{position:static}" in tidied
     assert tidy_gx_page(tidied) == tidied
+
+
+def test_every_page_follows_airflows_theme_not_only_the_systems(site: Path) -> None:
+    # GX's dark stylesheet follows the OS alone; the class-based build replaces it, and the monitoring pages'
+    # theme script (copied into the site, as served) sets its class from Airflow's choice.
+    from servicetitan_pipeline.data_quality.offline_docs import THEME_SCRIPT, THEME_SCRIPT_PATH
+
+    localize_data_docs(site)
+    assert (site / THEME_SCRIPT_PATH).read_bytes() == THEME_SCRIPT.read_bytes()
+    assert "bootstrap-dark" in THEME_SCRIPT.read_text()
+    for page in _pages(site):
+        html = page.read_text()
+        assert "prefers-dark" not in html, page.relative_to(site)
+        [toggle] = [url for url in _resource_urls(html) if url.endswith("toggle-bootstrap-dark.min.css")]
+        [script] = [url for url in _resource_urls(html) if url.endswith(THEME_SCRIPT_PATH.as_posix())]
+        for url in (toggle, script):
+            assert (page.parent / url).resolve().is_file(), f"{page.relative_to(site)}: {url}"
+        assert html.count(THEME_SCRIPT_PATH.as_posix()) == 1
+        assert html.index(THEME_SCRIPT_PATH.as_posix()) < html.index("</head>")
+    assert localize_data_docs(site) == 0  # idempotent: no second script

@@ -286,3 +286,25 @@ def test_a_data_type_filter_and_a_bad_query(session: Session) -> None:
     assert data.sync_daily == []  # the fixture's syncs are all invoices
     assert {r["data_type"] for r in data.latest_quality} == {"customers"}
     assert '<option value="customers" selected>' in render_dashboard(data, now=now)
+
+
+def test_a_page_shared_by_a_groups_syncs_says_so_in_each_tenants_row(session: Session) -> None:
+    acme, bright = make_credential(company_name="Acme"), make_credential(company_name="Bright")
+    acme_sync, bright_sync = log(acme, "completed", DAY1, 10, 100, 0), log(bright, "completed", DAY1, 10, 100, 0)
+    session.add_all([acme_sync, bright_sync])
+    session.flush()
+    shared = "validations/servicetitan_invoices/invoices-shared-by-2-syncs-0a/20261118T100015Z/b.html"
+    validated = DAY1 + timedelta(seconds=15)
+    session.add_all(
+        [
+            make_data_quality_result(sync, data_type="invoices", validated_at=validated, data_docs_page=shared)
+            for sync in (acme_sync, bright_sync)
+        ]
+    )
+    session.commit()
+    now = DAY1 + timedelta(hours=5)
+    html = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now)  # type: ignore[arg-type]
+    for credential in (acme, bright):
+        assert f">validation report shared by 2 syncs (look for tenant {credential.tenant_id})</a>" in html, (
+            credential.company_name
+        )

@@ -125,3 +125,31 @@ def test_the_pages_are_served_behind_airflow_auth(airflow_api: TestClient, sessi
     assert "api/v2/dags/servicetitan_sync" in script.text
     assert "/dagRuns" in script.text
     assert airflow_api.get("/servicetitan/static/web.py", headers=headers).status_code == 404
+
+
+def test_each_validation_links_its_data_docs_page_saying_when_other_syncs_share_it(session: Session) -> None:
+    acme = make_credential(tenant_id=1001, company_name="Acme Plumbing")
+    bright = make_credential(tenant_id=1002, company_name="Bright HVAC")
+    acme_sync = make_sync_log(acme, data_type="invoices", started_at=T0, completed_at=T0)
+    bright_sync = make_sync_log(bright, data_type="invoices", started_at=T0, completed_at=T0)
+    alone = make_sync_log(
+        bright, data_type="customers", started_at=T0 + timedelta(hours=1), completed_at=T0 + timedelta(hours=1)
+    )
+    session.add_all([acme, bright, acme_sync, bright_sync, alone])
+    session.flush()
+    shared = "validations/servicetitan_invoices/invoices-shared-by-2-syncs-0a/20261120T090005Z/b.html"
+    session.add_all(
+        [
+            make_data_quality_result(acme_sync, validated_at=T0, data_docs_page=shared),
+            make_data_quality_result(bright_sync, validated_at=T0, data_docs_page=shared),
+            make_data_quality_result(alone, data_docs_page="validations/servicetitan_customers/own run/b.html"),
+        ]
+    )
+    session.commit()
+    tenant = load_tenant(session.get_bind(), bright.id)  # type: ignore[arg-type]
+    assert tenant is not None
+    html = render_tenant_page(tenant)
+    # From /servicetitan/tenants/<id>: the plugin's data docs, the page's name quoted as a URL path.
+    docs = "../../servicetitan/data-docs/"
+    assert f'<a href="{docs}{shared}">validation report shared by 2 syncs (look for tenant 1002)</a>' in html
+    assert f'<a href="{docs}validations/servicetitan_customers/own%20run/b.html">validation report</a>' in html

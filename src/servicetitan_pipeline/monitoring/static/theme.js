@@ -12,10 +12,12 @@
     if (chosen === "dark" || chosen === "light") return chosen === "dark";
     return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   }
-  // Both marks: the "dark" class (pages.css) and data-theme (dashboard.css).
+  // Every mark: the "dark" class (pages.css), data-theme (dashboard.css) and "bootstrap-dark" (the data docs'
+  // class-based Bootstrap dark stylesheet; offline_docs copies this script into the docs site).
   function apply() {
     var dark = Boolean(airflowIsDark());
     mine.classList.toggle("dark", dark);
+    mine.classList.toggle("bootstrap-dark", dark);
     mine.dataset.theme = dark ? "dark" : "light";
   }
   apply();

@@ -21,3 +21,19 @@
     }
   });
 })();
+
+// Airflow 3.3 mirrors the page's path and query into its address (/plugin/monitoring/servicetitan/dashboard?…),
+// and a reload opens the page from that address, query included. An address with a query but no page path
+// (/plugin/monitoring?credential=…, as a person would write it) opens the entry page without its query: the
+// page then reloads itself once with the top window's query, so that the filters it names apply.
+(function () {
+  if (window.top === window || window.location.search) return;
+  var search, path;
+  try {
+    search = window.top.location.search;
+    path = window.top.location.pathname;
+  } catch (error) {
+    return; // another origin: its address is not ours to read
+  }
+  if (search && /\/plugin\/[^/]+\/?$/.test(path)) window.location.replace(window.location.pathname + search);
+})();
