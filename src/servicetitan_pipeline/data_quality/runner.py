@@ -174,9 +174,11 @@ def _validate_group(
     total = 0
     run_name = _run_name(rows, batch.data_type)
     tenants = {row["sync_log_id"]: row["tenant_id"] for row in rows}
-    for chunk in read_chunks(work, batch, ids, chunk_rows):
+    for part, chunk in enumerate(read_chunks(work, batch, ids, chunk_rows), start=1):
+        # Each chunk is a suite run with a page of its own: one name for all would keep only the last chunk's.
+        name = run_name if part == 1 else f"{run_name}-part-{part}"
         verdicts = project.validate(
-            batch, chunk, run_name=run_name, run_time=validated_at, build_docs=build_docs, tenants=tenants
+            batch, chunk, run_name=name, run_time=validated_at, build_docs=build_docs, tenants=tenants
         )
         for sync_log_id, verdict in verdicts.items():
             reports[sync_log_id].add(verdict)

@@ -474,3 +474,18 @@ def test_the_data_docs_name_the_records_with_failing_values(
     cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)]
     # The unknown status and the record that holds it, as GX's table of unexpected values with their ids.
     assert any(cell.split() == ["Archived", "1", "15"] for cell in cells), [c for c in cells if "Archived" in c]
+
+
+def test_a_sync_validated_in_chunks_keeps_every_chunks_page(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    # Each chunk is a suite run of its own: its page must not overwrite the page of the chunk before.
+    (report,) = validate_pending_syncs(
+        engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project, chunk_rows=7, build_docs=True
+    )
+    assert report.data_docs_page is not None
+    site = data_docs_dir()
+    run_name = report.data_docs_page.split("/")[2]  # validations/<suite>/<run name>/<run time>/<batch>.html
+    pages = sorted(p.relative_to(site).as_posix() for p in (site / "validations").rglob(f"{run_name}*/*/*.html"))
+    assert len(pages) == 3, pages  # 21 rows in chunks of about 7
+    assert report.data_docs_page == next(p for p in pages if "-part-" not in p)  # the first chunk's
