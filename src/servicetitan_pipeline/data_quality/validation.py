@@ -98,6 +98,12 @@ class GreatExpectationsProject:
 
         # tqdm bars are noise in a task log; the runner logs records and rate itself.
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        # GX's "how to" buttons and tutorial links point operators at GX's website, which they cannot reach here.
+        # (Assigned whole: GX hands out a copy of its config.)
+        sites = dict(self._context.variables.data_docs_sites or {})
+        if DATA_DOCS_SITE in sites:
+            sites[DATA_DOCS_SITE] = {**sites[DATA_DOCS_SITE], "show_how_to_buttons": False}
+            self._context.variables.data_docs_sites = sites
         self._suites: dict[str, Any] = {}
         self._written: dict[str, dict[Any, dict[str, Any]]] = {}
         self._row_level: dict[str, bool] = {}

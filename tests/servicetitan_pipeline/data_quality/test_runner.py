@@ -489,3 +489,13 @@ def test_a_sync_validated_in_chunks_keeps_every_chunks_page(
     pages = sorted(p.relative_to(site).as_posix() for p in (site / "validations").rglob(f"{run_name}*/*/*.html"))
     assert len(pages) == 3, pages  # 21 rows in chunks of about 7
     assert report.data_docs_page == next(p for p in pages if "-part-" not in p)  # the first chunk's
+
+
+def test_the_data_docs_send_no_one_to_gx_tutorials(
+    clean_db: Engine, known_invoice_sync: uuid.UUID, gx_project: GreatExpectationsProject
+) -> None:
+    # GX's "how to" buttons link its website: unreachable where the pipeline runs, and not what operators need.
+    validate_pending_syncs(engine=clean_db, metrics_backend=RecordingMetrics(), project=gx_project, build_docs=True)
+    index = (data_docs_dir() / "index.html").read_text()
+    assert "ge-walkthrough" not in index
+    assert "greatexpectations.io/docs/guides" not in index
