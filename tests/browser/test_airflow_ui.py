@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
 RUN_SECONDS = 300
 PROJECT_PAGES = {

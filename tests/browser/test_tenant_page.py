@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Frame, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, LAPTOP, AirflowUI, ConsoleErrors, log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
 DESKTOP = {"width": 1920, "height": 1080}
 SHOTS = ARTIFACTS / "tenant-page"

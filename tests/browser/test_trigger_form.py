@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, AirflowUI
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
 RUN_SECONDS = 300
 DEMO_CREDENTIALS = [
