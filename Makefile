@@ -49,7 +49,7 @@ $(CHROMIUM):
 
 # The suite as three pytest sessions side by side (pure, isolated stacks, the database tests): tests/run_groups.py.
 test: lint typecheck $(CHROMIUM)
-	$(BIN)/python -m tests.run_groups
+	$(BIN)/python -m tests.run_groups --durations=25
 
 # The pure tests (tests/pure.py lists them): no PostgreSQL, no Airflow metadata database.
 unit: setup
