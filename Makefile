@@ -47,8 +47,9 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
+# The suite as three pytest sessions side by side (pure, isolated stacks, the database tests): tests/run_groups.py.
 test: lint typecheck $(CHROMIUM)
-	$(BIN)/pytest
+	$(BIN)/python -m tests.run_groups --durations=25
 
 # The pure tests (tests/pure.py lists them): no PostgreSQL, no Airflow metadata database.
 unit: setup

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_devtools.database import project_table_names
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.isolated]
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = Path(sys.executable).parent / "uv"

@@ -67,6 +67,7 @@ def test_worker_hostname_names_the_worker(monkeypatch: Any) -> None:
     assert worker_hostname().startswith("w2@")
 
 
+@pytest.mark.isolated
 def test_the_sync_under_celery_with_two_workers_loads_what_the_local_executor_loads(tmp_path: Path) -> None:
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", 6379)) != 0:

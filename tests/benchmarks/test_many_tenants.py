@@ -117,6 +117,7 @@ def test_the_sandbox_config_generates_the_tenants_with_the_latency() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.isolated
 def test_three_tenants_complete_a_first_and_an_incremental_run(tmp_path: Path) -> None:
     results_file = tmp_path / "many_tenants.json"
     command = [sys.executable, "-m", "benchmarks.many_tenants", "--tenants", "3", "--results-file", str(results_file)]

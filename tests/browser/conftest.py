@@ -159,6 +159,25 @@ def _wait_until_ready(ui: AirflowUI, stack: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"Airflow was not ready within {STARTUP_SECONDS} s; see {ui.log}")
 
 
+def finished_run(ui: AirflowUI, run_id: str, seconds: float = 600) -> dict[str, Any]:
+    """The run once finished; the API's slow answers on a busy machine are waited out, not failures."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            run: dict[str, Any] = ui.api(f"dags/servicetitan_sync/dagRuns/{run_id}")
+        except httpx.TimeoutException:
+            continue
+        if run["state"] in {"success", "failed"}:
+            return run
+        time.sleep(2)
+    pytest.fail(f"run {run_id} did not finish within {seconds:.0f} s; see {ui.log}")
+
+
+def wait_for_run(ui: AirflowUI, run_id: str, seconds: float = 600) -> str:
+    """The run's final state (see finished_run)."""
+    return str(finished_run(ui, run_id, seconds)["state"])
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.is_file():

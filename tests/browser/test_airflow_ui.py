@@ -5,7 +5,6 @@ trigger form, watches it succeed and reads the results on the project's pages; e
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +14,10 @@ import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors
+from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, wait_for_run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
-RUN_SECONDS = 300
 PROJECT_PAGES = {
     "dashboard": "/servicetitan/dashboard",
     "health": "/servicetitan/health",
@@ -41,16 +39,6 @@ def trigger_from_the_form(page: Page, credential: str, data_type: str) -> str:
     dialog.get_by_role("button", name="Trigger", exact=True).click()
     page.wait_for_url(re.compile(r"/dags/servicetitan_sync/runs/"))
     return page.url.rsplit("/runs/", 1)[1]
-
-
-def wait_for_run(ui: AirflowUI, run_id: str) -> str:
-    deadline = time.monotonic() + RUN_SECONDS
-    while time.monotonic() < deadline:
-        state = str(ui.api(f"dags/servicetitan_sync/dagRuns/{run_id}")["state"])
-        if state in {"success", "failed"}:
-            return state
-        time.sleep(2)
-    pytest.fail(f"run {run_id} did not finish within {RUN_SECONDS} s; see {ui.log}")
 
 
 def latest_sync_log(ui: AirflowUI, company: str) -> sa.Row[tuple[object, ...]]:

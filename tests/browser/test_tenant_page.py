@@ -6,33 +6,17 @@ Screenshots at a laptop's and a desktop's size are kept in test-artifacts/browse
 from __future__ import annotations
 
 import re
-import time
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, LAPTOP, AirflowUI, ConsoleErrors, log_in
+from tests.browser.conftest import ARTIFACTS, LAPTOP, AirflowUI, ConsoleErrors, log_in, wait_for_run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
 DESKTOP = {"width": 1920, "height": 1080}
 SHOTS = ARTIFACTS / "tenant-page"
-
-
-def wait_for_run(ui: AirflowUI, run_id: str, seconds: float = 600) -> str:
-    """The run's final state; the API's slow answers on a busy machine are waited out, not failures."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = str(ui.api(f"dags/servicetitan_sync/dagRuns/{run_id}")["state"])
-        except httpx.TimeoutException:
-            continue
-        if state in {"success", "failed"}:
-            return state
-        time.sleep(2)
-    pytest.fail(f"run {run_id} did not finish within {seconds:.0f} s; see {ui.log}")
 
 
 def embedded(page: Page) -> Frame:

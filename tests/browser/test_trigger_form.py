@@ -4,16 +4,15 @@ what it syncs, and a typo refused before anything runs. Screenshots of the form 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, AirflowUI
+from tests.browser.conftest import finished_run as finished
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
-RUN_SECONDS = 300
 DEMO_CREDENTIALS = [
     "Acme Plumbing (integration, tenant 1001)",
     "Bright HVAC (integration, tenant 1002)",
@@ -33,16 +32,6 @@ def trigger(page: Page, credential: str) -> str:
     dialog.get_by_role("button", name="Trigger", exact=True).click()
     page.wait_for_url(re.compile(r"/dags/servicetitan_sync/runs/"))
     return page.url.rsplit("/runs/", 1)[1]
-
-
-def finished(ui: AirflowUI, run_id: str) -> dict[str, object]:
-    deadline = time.monotonic() + RUN_SECONDS
-    while time.monotonic() < deadline:
-        run: dict[str, object] = ui.api(f"dags/servicetitan_sync/dagRuns/{run_id}")
-        if run["state"] in {"success", "failed"}:
-            return run
-        time.sleep(2)
-    pytest.fail(f"run {run_id} did not finish within {RUN_SECONDS} s; see {ui.log}")
 
 
 @pytest.mark.parametrize("size", [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}])

@@ -161,6 +161,9 @@ def test_the_command_starts_5000_generated_tenants(tmp_path: Path) -> None:
         tenants = process.stdout.readline()
         assert banner.startswith("ServiceTitan sandbox at http://127.0.0.1:")
         assert tenants.strip() == "tenants: 5000 generated (100001..105000)"
+        # The banner comes before uvicorn takes over Ctrl-C: a SIGINT sent sooner can be lost on a busy machine.
+        base_url = banner.split(" at ")[1].split()[0]
+        httpx.get(f"{base_url}/sandbox/health", timeout=60).raise_for_status()
     finally:
         process.send_signal(signal.SIGINT)
         output, errors = process.communicate(timeout=120)  # a busy machine stops it slowly
