@@ -189,7 +189,9 @@ class TestAuth:
         assert all(call.status == 200 for call in calls)  # renewed in time: no 401 at all
 
     def test_a_401_renews_the_token_once_mid_export(self, start_sandbox: Callable[..., SandboxServer]) -> None:
-        server = start_sandbox(token_lifetime_seconds=1, export_page_size=50)
+        # Two pages: after the renewal, one request is left to make within the new token's 2 s, however busy the
+        # machine (with many small pages, a slow machine outlived the renewed token too).
+        server = start_sandbox(token_lifetime_seconds=2, export_page_size=150)
         calls: list[CallReport] = []
         with make_client(server, calls=calls) as client:
             # A client whose clock runs slow believes its token lives on after the server expired it.
@@ -199,7 +201,7 @@ class TestAuth:
             )
             pages = client.export(INVOICES)
             first = next(pages)
-            time.sleep(1.2)
+            time.sleep(2.2)
             rest = [record.fields.id for page in pages for record in page.records]
         assert len(first.records) + len(rest) == summary(server)["invoices"]
         assert [c.status for c in calls].count(401) == 1
