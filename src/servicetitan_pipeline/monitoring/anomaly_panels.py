@@ -140,9 +140,15 @@ def band_chart(resource: str, points: list[BandPoint], since: datetime, until: d
             f'<circle class="{"outside" if outside else "point"}" cx="{x(p.at):.1f}" cy="{y(p.actual):.1f}" '
             f'r="{4.5 if outside else 2.5}"><title>{escape(title)}</title></circle>'
         )
-    first, last = since.astimezone(UTC).strftime("%m-%d %H:%M"), until.astimezone(UTC).strftime("%m-%d %H:%M")
-    parts.append(f'<text class="axis" x="{CLEFT}" y="{CH - 10}">{first}</text>')
-    parts.append(f'<text class="axis" x="{CW - CRIGHT}" y="{CH - 10}" text-anchor="end">{last} UTC</text>')
+    if daily:  # the first and the last day of the axis, each under its own middle
+        first, last = _when(since, True), _when(until - timedelta(days=1), True)
+        left, right = x(since), x(until - timedelta(days=1))
+        parts.append(f'<text class="axis" x="{left:.1f}" y="{CH - 10}" text-anchor="middle">{first}</text>')
+        parts.append(f'<text class="axis" x="{right:.1f}" y="{CH - 10}" text-anchor="middle">{last}</text>')
+    else:
+        first, last = since.astimezone(UTC).strftime("%m-%d %H:%M"), until.astimezone(UTC).strftime("%m-%d %H:%M")
+        parts.append(f'<text class="axis" x="{CLEFT}" y="{CH - 10}">{first}</text>')
+        parts.append(f'<text class="axis" x="{CW - CRIGHT}" y="{CH - 10}" text-anchor="end">{last} UTC</text>')
     latest = points[-1]
     outside_count = sum(p.outside for p in points)
     label = (
