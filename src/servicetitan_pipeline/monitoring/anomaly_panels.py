@@ -86,7 +86,8 @@ def band_chart(resource: str, points: list[BandPoint], since: datetime, until: d
     history) none is drawn: never a made-up band."""
     what = "per UTC day" if daily else "per sync"
     if not points:
-        return f'<p class="empty">{escape(resource)}: no completed sync in this window.</p>'
+        nothing = "no complete UTC day of syncs" if daily else "no completed sync"
+        return f'<p class="empty">{escape(resource)}: {nothing} in this window.</p>'
     plot_w, plot_h = CW - CLEFT - CRIGHT, CH - CTOP - CBOTTOM
     span = max((until - since).total_seconds(), 1.0)
     # A day's point sits at its middle.

@@ -63,7 +63,7 @@ def test_not_enough_history_is_said_plainly() -> None:
     assert "Not enough history yet" in html
     assert "No band, no verdict" in html
     assert 'class="band"' not in html
-    assert "invoices: no completed sync in this window" in html  # the days: none complete yet
+    assert "invoices: no complete UTC day of syncs in this window" in html
 
     partly = TenantAnomalies(NOW, SINCE, SETTINGS, [ResourceBands("invoices", [unjudged(2, 10), judged(1, 100)], [])])
     assert "1 of 2 without a band" in volume_section(partly)
