@@ -54,6 +54,7 @@ PURE_TESTS = (
     "tests/servicetitan_pipeline/maintenance/test_settings_and_dag.py::test_a_bad_variable_says_which",
     "tests/servicetitan_pipeline/cli/test_output.py",
     "tests/servicetitan_pipeline/credentials/test_bulk_file.py",
+    "tests/servicetitan_pipeline/monitoring/test_anomaly_panels.py",
     "tests/servicetitan_pipeline/monitoring/test_dashboard_charts.py",
     "tests/servicetitan_pipeline/monitoring/test_health_page.py",
     "tests/servicetitan_pipeline/monitoring/test_units.py",

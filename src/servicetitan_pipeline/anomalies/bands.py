@@ -50,15 +50,23 @@ def band_points(
     """(per sync, per day) from ``history`` (each completed sync's start and records new or changed, in order,
     from ``history_days`` before ``since``): the syncs from ``since`` on and the UTC days that end after it,
     each with the band the rules judge it by."""
-    syncs = [_point(at, value, history[:index], settings, hourly=True) for index, (at, value) in enumerate(history)]
+    # Only the window's points get a band (the history before it is their baseline, not drawn).
+    syncs = [
+        _point(at, value, history[:index], settings, hourly=True)
+        for index, (at, value) in enumerate(history)
+        if at >= since
+    ]
     totals: dict[datetime, float] = {}
     for at, value in history:
         day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # the UTC day, as the rule
         totals[day] = totals.get(day, 0.0) + value
     daily = sorted(totals.items())
-    days = [_point(day, total, daily[:index], settings, hourly=False) for index, (day, total) in enumerate(daily)]
-    in_window = [point for point in days if point.at + timedelta(days=1) > since]
-    return [point for point in syncs if point.at >= since], in_window
+    days = [
+        _point(day, total, daily[:index], settings, hourly=False)
+        for index, (day, total) in enumerate(daily)
+        if day + timedelta(days=1) > since
+    ]
+    return syncs, days
 
 
 def _point(

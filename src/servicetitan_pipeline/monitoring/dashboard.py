@@ -15,6 +15,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.anomalies.bands import current_anomalies
 from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
@@ -34,6 +35,18 @@ DATA_TYPES = ("invoices", "customers", "both")
 # The project's score, told apart from GX's "Success Percent" (the share of expectations met).
 SCORE_LABEL = "score (% of records valid)"
 MAX_DAYS = 90
+# The anomaly rules as the dashboard names them, and what they watch (the "No anomaly" panel says so).
+ANOMALY_LABELS = {
+    "volume_anomaly": "Volume per sync",
+    "daily_volume_anomaly": "Volume per day",
+    "freshness_anomaly": "Freshness",
+    "schema_drift": "Schema drift",
+}
+WATCHED = (
+    "Watched: records new or changed per sync and per UTC day against each tenant's seasonal band, "
+    "how old the newest <code>modifiedOn</code> is against its usual lag, and the fields of the raw records "
+    "(appeared, disappeared, retyped)."
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class DashboardData:
     latest_quality: list[dict[str, Any]] = field(default_factory=list)
     api_endpoints: list[dict[str, Any]] = field(default_factory=list)
     filter: DashboardFilter | None = None
+    anomalies: list[dict[str, Any]] = field(default_factory=list)  # firing now (anomalies/bands.py)
 
     @property
     def shown_credentials(self) -> list[dict[str, Any]]:
@@ -130,6 +144,7 @@ def load_dashboard(
             latest_quality=rows("monitoring/select_dashboard_latest_data_quality"),
             api_endpoints=_api_rows(api, "endpoint", drop=("hour", "avg_response_time_ms")),
             filter=filters,
+            anomalies=current_anomalies(engine),
         )
 
 
@@ -395,6 +410,51 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
     return "".join(tables) + index_link
 
 
+def _versus(row: dict[str, Any]) -> str:
+    numbers = row["numbers"] or {}
+    if row["rule"] in {"volume_anomaly", "daily_volume_anomaly"} and "actual" in numbers:
+        return f"{_fmt(float(numbers['actual']))} vs {escape(str(numbers.get('band', '—')))}"
+    if row["rule"] == "freshness_anomaly" and "lag_hours" in numbers:
+        return f"lag {numbers['lag_hours']} h vs usual {numbers.get('usual_lag_hours', '—')} h"
+    if row["rule"] == "schema_drift":
+        counts = [f"{numbers[k]} {k}" for k in ("appeared", "disappeared", "retyped") if numbers.get(k)]
+        return escape(", ".join(counts) or "—")
+    return "—"
+
+
+def anomalies_panel(
+    rows: list[dict[str, Any]], credential_id: uuid.UUID | None = None, data_type: str | None = None
+) -> str:
+    """The anomalies firing now, newest first, for the dashboard's credential and data type (``both`` and None
+    keep every resource)."""
+    shown = [
+        row
+        for row in rows
+        if (credential_id is None or row["credential_id"] == credential_id)
+        and (data_type in (None, "both") or row["resource"] == data_type)
+    ]
+    if not shown:
+        return f'<p class="empty no-anomaly">No anomaly. {WATCHED}</p>'
+    body = []
+    for row in shown:
+        tenant_id = row["key"].rsplit(":", 1)[-1]
+        company = escape(row["company"] or "unknown company")
+        label = escape(ANOMALY_LABELS.get(row["rule"], row["rule"]))
+        body.append(
+            f'<tr title="{escape(row["summary"] or "")}"><td>{label}</td>'
+            f'<td><a href="tenants/{row["credential_id"]}">{company}</a> '
+            f"({escape(str(row['environment'] or ''))}, {escape(tenant_id)})</td>"
+            f"<td>{escape(row['resource'])}</td><td>{_versus(row)}</td>"
+            f"<td>{_cell(row['first_seen_at'])}</td></tr>"
+        )
+    return (
+        '<div class="scroll"><table class="anomalies"><caption>Firing now, newest first</caption><thead><tr>'
+        "<th scope=col>Anomaly</th><th scope=col>Tenant</th><th scope=col>Resource</th>"
+        "<th scope=col>Actual vs band</th><th scope=col>Since</th></tr></thead>"
+        f'<tbody>{"".join(body)}</tbody></table></div><p class="note">{WATCHED}</p>'
+    )
+
+
 def filter_form(data: DashboardData) -> str:
     """A GET form: the choices are the query string, so a filtered dashboard can be bookmarked and shared."""
     chosen = data.filter
@@ -600,6 +660,7 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
         '<a href="data-docs/">Data docs</a></p>'
         + filter_form(data)
         + "</header><main>"
+        + section("Anomalies", [anomalies_panel(data.anomalies, filters.credential_id, filters.data_type)], "anomalies")
         + section("Sync health", sync_group, "sync-health")
         + section("API performance", api_group, "api-performance")
         + section("Credential health", credential_group, "credential-health")

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.monitoring.airflow_links import SyncTask
+from servicetitan_pipeline.monitoring.anomaly_panels import TenantAnomalies, volume_section
 from servicetitan_pipeline.monitoring.units import (
     NOTHING_TO_SCORE,
     human_count,
@@ -173,7 +174,8 @@ def render_tenant_list(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def render_tenant_page(tenant: Tenant) -> str:
+def render_tenant_page(tenant: Tenant, anomalies: TenantAnomalies | None = None) -> str:
+    """``anomalies``: its volume, freshness and source schema (anomaly_panels.py); None leaves them out."""
     root = "../"  # this page is /servicetitan/tenants/<id>
     airflow_root = "../../"
     status = escape(tenant.connection_status)
@@ -196,7 +198,8 @@ def render_tenant_page(tenant: Tenant) -> str:
     )
     return (
         _head(f"{tenant.label}: ServiceTitan tenant", root) + f'<body>{header}<main class="single">'
-        f"{_quality_section(tenant)}{_syncs_section(tenant, airflow_root)}</main>"
+        f"{_quality_section(tenant)}{volume_section(anomalies) if anomalies else ''}"
+        f"{_syncs_section(tenant, airflow_root)}</main>"
         f'<script src="{root}static/tenant.js"></script></body></html>'
     )
 

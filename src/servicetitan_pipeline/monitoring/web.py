@@ -169,6 +169,7 @@ def create_app() -> FastAPI:
     @app.get("/tenants/{credential_id}", response_class=HTMLResponse)
     async def tenant(credential_id: str) -> HTMLResponse:
         from servicetitan_pipeline.db.engine import get_engine
+        from servicetitan_pipeline.monitoring.anomaly_panels import load_tenant_anomalies
         from servicetitan_pipeline.monitoring.tenant_page import load_tenant, render_tenant_page
 
         try:
@@ -182,7 +183,8 @@ def create_app() -> FastAPI:
                 '</head><body><h1>No such credential</h1><p><a href="../tenants">All tenants</a></p></body></html>',
                 status_code=404,
             )
-        return HTMLResponse(render_tenant_page(found))
+        anomalies = await asyncio.to_thread(load_tenant_anomalies, get_engine(), found.id)
+        return HTMLResponse(render_tenant_page(found, anomalies))
 
     @app.get("/static/{name}")
     async def static_file(name: str) -> Response:
