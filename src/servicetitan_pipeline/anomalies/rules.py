@@ -104,7 +104,10 @@ class AnomalyRules:
             judged.append(subject(row))
             actual = int(row["records"])
             verdict = band.verdict(actual)
-            if verdict is None:
+            if verdict is None or actual == 0:
+                # Nothing new or changed while the sync completed is freshness_anomaly's evidence (records that
+                # stopped changing), not a second alert of one cause; judged all the same, so an earlier volume
+                # alert of the subject resolves rather than stays stuck while freshness takes over.
                 continue
             change = _change(actual, band.expected)
             conditions.append(
@@ -145,7 +148,9 @@ class AnomalyRules:
                 continue
             judged.append(subject(row))
             verdict = band.verdict(actual)
-            if verdict is None:
+            if verdict is None or actual == 0:
+                # A day with nothing new or changed is freshness_anomaly's, as in volume_anomaly: its inhibition
+                # alone would hold only while freshness fires, and the day is judged again after that resolves.
                 continue
             conditions.append(
                 _condition(
