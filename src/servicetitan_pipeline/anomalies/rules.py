@@ -148,9 +148,10 @@ class AnomalyRules:
                 continue
             judged.append(subject(row))
             verdict = band.verdict(actual)
-            if verdict is None or actual == 0:
-                # A day with nothing new or changed is freshness_anomaly's, as in volume_anomaly: its inhibition
-                # alone would hold only while freshness fires, and the day is judged again after that resolves.
+            if verdict is None or actual == 0 or (verdict == "drop" and row["stale_during_day"]):
+                # A day with nothing new or changed, or a low day while the subject's freshness alert fired, is
+                # freshness_anomaly's (one cause, one alert): its inhibition alone would hold only while freshness
+                # fires, and the day is judged again, four times, after that resolves.
                 continue
             conditions.append(
                 _condition(

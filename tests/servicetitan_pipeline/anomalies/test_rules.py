@@ -23,7 +23,7 @@ from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.anomalies.rules import AnomalyRules
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.db.engine import psycopg_conninfo
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
 from servicetitan_pipeline.metrics import DataQualityMetrics
 from tests.factories import make_credential
 from tests.servicetitan_pipeline.anomalies.volumes import NOW, add_syncs, hours, steady
@@ -192,6 +192,34 @@ class TestDailyVolume:
             1,
             {"rule": "daily_volume_anomaly"},
         ) in metrics.calls
+
+    def test_a_low_day_while_its_freshness_alert_fired_is_that_alert_s(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 1713)
+        day = NOW.replace(hour=0, minute=0)
+        add_syncs(engine, credential.id, hours(day - timedelta(days=1), 28), steady(2, peak=6))
+        add_syncs(engine, credential.id, hours(day, 1), lambda moment: 1 if moment.hour == 12 else 0)
+        # The records stopped changing from Tuesday morning to evening: freshness alerted, then resolved.
+        session.add(
+            ServiceTitanAlert(
+                key="freshness_anomaly:invoices:integration:1713",
+                rule="freshness_anomaly",
+                severity="medium",
+                credential_id=credential.id,
+                state="resolved",
+                summary="invoices: the newest record loaded was modified 9.0 h ago",
+                first_seen_at=day - timedelta(hours=14),
+                last_seen_at=day - timedelta(hours=5),
+                resolved_at=day - timedelta(hours=4),
+            )
+        )
+        session.commit()
+        assert six_hours(engine, day + timedelta(hours=6)) == []
+        # Another subject's freshness alert explains nothing here.
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE servicetitan_alerts SET key = 'freshness_anomaly:customers:integration:1713'"))
+        assert six_hours(engine, day + timedelta(hours=12)) == ["daily_volume_anomaly:invoices:integration:1713"]
 
 
 class TestFreshness:
