@@ -3,8 +3,9 @@
 In the demo's world (``demo_world``: the sandbox with three tenants from sandbox.example.yaml, healthy, some
 bad records, invalid credentials; a local Slack webhook receiver; the three credentials onboarded), runs the
 real ``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and the record counts;
-then runs the health monitor once and prints every Slack message the local receiver got (the failed task's, the
-alerts', the digest).
+then runs the health monitor once, shows one anomaly caught (a field retyped by the sandbox, a sync at a simulated
+day later, the 15-minute monitor's schema_drift alert), and prints every Slack message the local receiver got
+(the failed task's, the alerts', the drift, the digest).
 Idempotent: a second demo resumes from the stored export positions and loads nothing twice.
 """
 
@@ -121,7 +122,7 @@ def catch_schema_drift(
     change = {"new_invoices": 20, "modified_invoices": 20, "at": later.isoformat()}
     httpx.post(f"{admin}/advance", json=change).raise_for_status()
     with session_scope(engine) as session:
-        credential = session.query(ServiceTitanCredential).filter_by(tenant_id=str(tenant_id)).one()
+        credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
         target = SyncTarget(str(credential.id), credential.label, "invoices", "scheduled", False)
     began = time.perf_counter()
     outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics(), clock=SimulatedClock(later))
