@@ -124,9 +124,11 @@ def catch_schema_drift(
     with session_scope(engine) as session:
         credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
         target = SyncTarget(str(credential.id), credential.label, "invoices", "scheduled", False)
+    # The summary below says what the sync and the monitor did.
+    for name in ("servicetitan_pipeline.sync", "servicetitan_pipeline.alerts"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     began = time.perf_counter()
     outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics(), clock=SimulatedClock(later))
-    logging.getLogger("servicetitan_pipeline.alerts").setLevel(logging.WARNING)  # the summary below says it
     report = run_sync_failure_monitor(engine, AlertSettings(api_sample_size=0), send, now=later + timedelta(minutes=15))
     drift = [key for key in report.sent if key.startswith("firing:schema_drift:")]
     return [
