@@ -118,24 +118,45 @@ def catch_schema_drift(
     admin = f"{sandbox_url}/sandbox/tenants/{tenant_id}"
     scenario = {"kind": "field_retyped", "resource": "invoices", "from": later.isoformat(), "field": "summary"}
     httpx.post(f"{admin}/scenarios", json=scenario).raise_for_status()
-    # A day's worth of invoice activity, stamped at ``later``: every version from then on has the new type.
-    change = {"new_invoices": 20, "modified_invoices": 20, "at": later.isoformat()}
+    # Invoices changed at ``later`` (changed only: the record counts still match the sandbox's on the next demo);
+    # every version stamped from then on has the new type.
+    change = {"modified_invoices": 40, "at": later.isoformat()}
     httpx.post(f"{admin}/advance", json=change).raise_for_status()
     with session_scope(engine) as session:
         credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
         target = SyncTarget(str(credential.id), credential.label, "invoices", "scheduled", False)
+        credential_id = credential.id
     # The summary below says what the sync and the monitor did.
     for name in ("servicetitan_pipeline.sync", "servicetitan_pipeline.alerts"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # The export position this sync stores is of a sandbox generation the next demo's sandbox (restarted at
+    # generation 0) will not have: the next demo resumes from the DAG run's position instead.
+    position = sa.text(
+        "SELECT continue_from FROM servicetitan_sync_checkpoints WHERE credential_id = :id AND resource = 'invoices'"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(position, {"id": credential_id}).scalar_one_or_none()
     began = time.perf_counter()
     outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics(), clock=SimulatedClock(later))
+    if before is not None:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE servicetitan_sync_checkpoints SET continue_from = :before"
+                    " WHERE credential_id = :id AND resource = 'invoices'"
+                ),
+                {"before": before, "id": credential_id},
+            )
     report = run_sync_failure_monitor(engine, AlertSettings(api_sample_size=0), send, now=later + timedelta(minutes=15))
-    drift = [key for key in report.sent if key.startswith("firing:schema_drift:")]
+    drift = [key for key in report.conditions if key.startswith("schema_drift:")]
+    # A demo run again within a day finds the alert it raised still firing: found again, not sent twice.
+    sent = "sent to Slack" if any(key.startswith("firing:schema_drift:") for key in report.sent) else "already sent"
     return [
         f"sandbox: invoices' summary retyped (text → number) from {later:%Y-%m-%d %H:%M} UTC (a simulated day later)",
         f"sync of invoices at {later:%H:%M} UTC: {outcome.status}, {outcome.processed:,} record(s) read and profiled",
-        f"15-minute monitor at {later + timedelta(minutes=15):%H:%M} UTC: {', '.join(drift) or 'no drift alert'}"
-        f" ({time.perf_counter() - began:.1f} s)",
+        f"15-minute monitor at {later + timedelta(minutes=15):%H:%M} UTC: "
+        + (f"{', '.join(drift)} ({sent})" if drift else "no drift found")
+        + f" ({time.perf_counter() - began:.1f} s)",
     ]
 
 
@@ -190,7 +211,8 @@ def _sync_log_table(engine: sa.Engine, since: datetime) -> str:
                 "SELECT c.company_name, l.sync_type, l.data_type, l.status, l.records_processed,"
                 " l.records_successful, l.records_failed, l.processing_time_seconds, l.error_message"
                 " FROM servicetitan_sync_logs l JOIN servicetitan_credentials c ON c.id = l.credential_id"
-                " WHERE l.started_at >= :since ORDER BY c.company_name, l.started_at"
+                # Not the anomaly section's sync of a previous demo, stamped a simulated day later.
+                " WHERE l.started_at >= :since AND l.started_at <= now() ORDER BY c.company_name, l.started_at"
             ),
             {"since": since},
         ).all()
