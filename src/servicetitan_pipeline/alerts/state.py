@@ -65,7 +65,9 @@ def reconcile(
             alert = ServiceTitanAlert(key=key, rule=condition.rule, first_seen_at=now, send_count=0)
             session.add(alert)
         if alert.state != FIRING:
-            alert.first_seen_at = now if alert.state == RESOLVED else alert.first_seen_at
+            if alert.state == RESOLVED:  # a new episode: not the old one "still firing"
+                alert.first_seen_at = now
+                alert.send_count = 0
             alert.state = FIRING
             alert.resolved_at = None
             alert.last_sent_at = None

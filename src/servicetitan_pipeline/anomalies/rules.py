@@ -104,7 +104,10 @@ class AnomalyRules:
             judged.append(subject(row))
             actual = int(row["records"])
             verdict = band.verdict(actual)
-            if verdict is None:
+            if verdict is None or actual == 0:
+                # Nothing new or changed while the sync completed is freshness_anomaly's evidence (records that
+                # stopped changing), not a second alert of one cause; judged all the same, so an earlier volume
+                # alert of the subject resolves rather than stays stuck while freshness takes over.
                 continue
             change = _change(actual, band.expected)
             conditions.append(
@@ -145,7 +148,10 @@ class AnomalyRules:
                 continue
             judged.append(subject(row))
             verdict = band.verdict(actual)
-            if verdict is None:
+            if verdict is None or actual == 0 or (verdict == "drop" and row["stale_during_day"]):
+                # A day with nothing new or changed, or a low day while the subject's freshness alert fired, is
+                # freshness_anomaly's (one cause, one alert): its inhibition alone would hold only while freshness
+                # fires, and the day is judged again, four times, after that resolves.
                 continue
             conditions.append(
                 _condition(

@@ -131,6 +131,26 @@ class TestRepeatedFailures:
         assert alert.state == "resolved"
         assert alert.resolved_at is not None
 
+    def test_an_alert_that_fires_again_after_resolving_is_a_new_one(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 509)
+        add_failures(session, credential, 3)
+        run_sync_failure_monitor(engine, SETTINGS)
+        with engine.begin() as conn:  # the failures age out of the window: resolved
+            conn.execute(
+                sa.text(
+                    "UPDATE servicetitan_sync_logs SET started_at = started_at - interval '2 hours',"
+                    " completed_at = completed_at - interval '2 hours'"
+                )
+            )
+        run_sync_failure_monitor(engine, SETTINGS)
+        add_failures(session, credential, 3)  # failing again
+        run_sync_failure_monitor(engine, SETTINGS)
+        _first, _resolved, again = slack.snapshot()
+        assert "still firing" not in message_text(again)  # not the old one repeated
+        assert alerts(engine)[0].send_count == 1
+
     def test_many_credentials_firing_become_one_message(
         self, session: Session, engine: Engine, slack: SlackReceiver
     ) -> None:

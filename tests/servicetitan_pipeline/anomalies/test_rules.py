@@ -23,7 +23,7 @@ from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.anomalies.rules import AnomalyRules
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.db.engine import psycopg_conninfo
-from servicetitan_pipeline.db.models import ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
 from servicetitan_pipeline.metrics import DataQualityMetrics
 from tests.factories import make_credential
 from tests.servicetitan_pipeline.anomalies.volumes import NOW, add_syncs, hours, steady
@@ -118,7 +118,7 @@ class TestVolume:
     ) -> None:
         credential = add_credential(session, 1703)
         history(engine, credential)
-        add_syncs(engine, credential.id, [NOW.replace(minute=5)], lambda _m: 0)
+        add_syncs(engine, credential.id, [NOW.replace(minute=5)], lambda _m: 4)
         fifteen_minutes(engine, NOW)
         # No sync since: no evidence either way, the alert keeps firing.
         assert fifteen_minutes(engine, NOW + timedelta(hours=3)) == []
@@ -127,13 +127,27 @@ class TestVolume:
     def test_a_silence_of_the_credential_holds_it(self, session: Session, engine: Engine, slack: SlackReceiver) -> None:
         credential = add_credential(session, 1704)
         history(engine, credential)
-        add_syncs(engine, credential.id, [NOW.replace(minute=5)], lambda _m: 0)
+        add_syncs(engine, credential.id, [NOW.replace(minute=5)], lambda _m: 4)
         silences.add_silence(
             session, silences.key_pattern(None, "integration:1704"), timedelta(days=365 * 5), "migration", "ops"
         )
         session.commit()
         assert fifteen_minutes(engine, NOW) == ["volume_anomaly:invoices:integration:1704"]
         assert alert_messages(slack) == []
+
+    def test_a_sync_that_received_nothing_is_freshness_evidence_not_a_volume_anomaly(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 1706)
+        history(engine, credential)
+        add_syncs(engine, credential.id, [NOW.replace(minute=5)], lambda _m: 4)
+        assert fifteen_minutes(engine, NOW) == ["volume_anomaly:invoices:integration:1706"]
+        # Then a completed sync that received nothing: judged (the drop alert resolves), never a volume alert.
+        add_syncs(engine, credential.id, [NOW.replace(minute=5) + timedelta(hours=1)], lambda _m: 0)
+        metrics = RecordedMetrics()
+        assert fifteen_minutes(engine, NOW + timedelta(hours=1), metrics) == []
+        assert alert_states(engine) == {"volume_anomaly:invoices:integration:1706": "resolved"}
+        assert ("gauge", "servicetitan.data_quality.anomalies_judged", 1, {"rule": "volume_anomaly"}) in metrics.calls
 
     def test_too_little_history_is_no_verdict(self, session: Session, engine: Engine, slack: SlackReceiver) -> None:
         credential = add_credential(session, 1705)
@@ -145,20 +159,67 @@ class TestVolume:
 
 
 class TestDailyVolume:
-    def test_a_day_of_completed_syncs_that_received_nothing_alerts_then_resolves(
+    def test_a_day_that_received_almost_nothing_alerts_then_resolves(
         self, session: Session, engine: Engine, slack: SlackReceiver
     ) -> None:
         credential = add_credential(session, 1711)
-        day = NOW.replace(hour=0, minute=0)  # Wednesday; the day before (Tuesday) receives nothing
+        day = NOW.replace(hour=0, minute=0)  # Wednesday; the day before (Tuesday) receives one record
         add_syncs(engine, credential.id, hours(day - timedelta(days=1), 28), steady(2, peak=6))
-        add_syncs(engine, credential.id, hours(day, 1), lambda _m: 0)
+        add_syncs(engine, credential.id, hours(day, 1), lambda moment: 1 if moment.hour == 12 else 0)
         assert six_hours(engine, day + timedelta(hours=6)) == ["daily_volume_anomaly:invoices:integration:1711"]
         (message,) = alert_messages(slack)
         print("\n" + json.loads(message)["blocks"][1]["text"]["text"])
-        assert re.search(r"2026-11-17 loaded 0 records new or changed, 100% below the usual \d+ on a Tuesday", message)
+        assert re.search(r"2026-11-17 loaded 1 records new or changed, 9\d% below the usual \d+ on a Tuesday", message)
         add_syncs(engine, credential.id, hours(day + timedelta(days=1), 1), steady(3, peak=6))
         assert six_hours(engine, day + timedelta(days=1, hours=6)) == []
         assert alert_states(engine) == {"daily_volume_anomaly:invoices:integration:1711": "resolved"}
+
+    def test_a_day_that_received_nothing_is_freshness_evidence_not_a_daily_anomaly(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 1712)
+        day = NOW.replace(hour=0, minute=0)
+        add_syncs(engine, credential.id, hours(day - timedelta(days=1), 28), steady(2, peak=6))
+        add_syncs(engine, credential.id, hours(day, 1), lambda _m: 0)
+        metrics = RecordedMetrics()
+        report = run_health_monitor(
+            engine, SETTINGS, now=day + timedelta(hours=6), anomaly_settings=ANOMALY, metrics=metrics
+        )
+        assert report.conditions == []
+        assert (
+            "gauge",
+            "servicetitan.data_quality.anomalies_judged",
+            1,
+            {"rule": "daily_volume_anomaly"},
+        ) in metrics.calls
+
+    def test_a_low_day_while_its_freshness_alert_fired_is_that_alert_s(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 1713)
+        day = NOW.replace(hour=0, minute=0)
+        add_syncs(engine, credential.id, hours(day - timedelta(days=1), 28), steady(2, peak=6))
+        add_syncs(engine, credential.id, hours(day, 1), lambda moment: 1 if moment.hour == 12 else 0)
+        # The records stopped changing from Tuesday morning to evening: freshness alerted, then resolved.
+        session.add(
+            ServiceTitanAlert(
+                key="freshness_anomaly:invoices:integration:1713",
+                rule="freshness_anomaly",
+                severity="medium",
+                credential_id=credential.id,
+                state="resolved",
+                summary="invoices: the newest record loaded was modified 9.0 h ago",
+                first_seen_at=day - timedelta(hours=14),
+                last_seen_at=day - timedelta(hours=5),
+                resolved_at=day - timedelta(hours=4),
+            )
+        )
+        session.commit()
+        assert six_hours(engine, day + timedelta(hours=6)) == []
+        # Another subject's freshness alert explains nothing here.
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE servicetitan_alerts SET key = 'freshness_anomaly:customers:integration:1713'"))
+        assert six_hours(engine, day + timedelta(hours=12)) == ["daily_volume_anomaly:invoices:integration:1713"]
 
 
 class TestFreshness:

@@ -3,8 +3,9 @@
 In the demo's world (``demo_world``: the sandbox with three tenants from sandbox.example.yaml, healthy, some
 bad records, invalid credentials; a local Slack webhook receiver; the three credentials onboarded), runs the
 real ``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and the record counts;
-then runs the health monitor once and prints every Slack message the local receiver got (the failed task's, the
-alerts', the digest).
+then runs the health monitor once, shows one anomaly caught (a field retyped by the sandbox, a sync at a simulated
+day later, the 15-minute monitor's schema_drift alert), and prints every Slack message the local receiver got
+(the failed task's, the alerts', the drift, the digest).
 Idempotent: a second demo resumes from the stored export positions and loads nothing twice.
 """
 
@@ -16,9 +17,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -31,6 +34,8 @@ from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.data_quality.report import format_score
 from servicetitan_pipeline.db import migrate
 from servicetitan_pipeline.db.engine import get_engine
+
+DRIFT_TENANT = 1001  # healthy in the demo's world
 
 
 def run_demo(say: Callable[[str], None] = print) -> None:
@@ -66,6 +71,9 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         say(_quality_table(engine, started))
         say("\n-- the health monitor (servicetitan_monitor_health's work, run here once) --")
         say(f"  {_run_health_monitor(engine, world.slack)}")
+        say(f"\n-- an anomaly caught: ServiceTitan retypes a field of {COMPANIES[DRIFT_TENANT]}'s invoices --")
+        for line in catch_schema_drift(engine, world.sandbox.base_url, DRIFT_TENANT, _slack_sender(world.slack)):
+            say(f"  {line}")
         sent = len(world.slack.snapshot())
         say(f"\n-- Slack messages sent ({sent}; the local receiver at {world.slack.base_url} kept them) --")
         say(_slack_messages(world.slack))
@@ -85,14 +93,79 @@ def run_demo(say: Callable[[str], None] = print) -> None:
     )
 
 
+def _slack_sender(slack: SlackReceiver) -> Callable[[str, list[dict[str, Any]]], None]:
+    def send(text: str, blocks: list[dict[str, Any]]) -> None:
+        httpx.post(slack.webhook_url, json={"text": text, "blocks": blocks}).raise_for_status()
+
+    return send
+
+
+def catch_schema_drift(
+    engine: sa.Engine, sandbox_url: str, tenant_id: int, send: Callable[[str, list[dict[str, Any]]], None]
+) -> list[str]:
+    """One anomaly caught: from a day after now, the sandbox serves the tenant's invoices with ``summary`` as a
+    number; a sync then (a simulated clock: the drift rule needs a profile from before its 24 h window, and the
+    first profile was just made), then the 15-minute monitor at that time, posting with ``send``."""
+    from servicetitan_devtools.simulation import NullMetrics, SimulatedClock
+    from servicetitan_pipeline.alerts.monitor import run_sync_failure_monitor
+    from servicetitan_pipeline.alerts.settings import AlertSettings
+    from servicetitan_pipeline.db.engine import session_scope
+    from servicetitan_pipeline.db.models import ServiceTitanCredential
+    from servicetitan_pipeline.sync.runner import run_sync
+    from servicetitan_pipeline.sync.targets import SyncTarget
+
+    later = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
+    admin = f"{sandbox_url}/sandbox/tenants/{tenant_id}"
+    scenario = {"kind": "field_retyped", "resource": "invoices", "from": later.isoformat(), "field": "summary"}
+    httpx.post(f"{admin}/scenarios", json=scenario).raise_for_status()
+    # Invoices changed at ``later`` (changed only: the record counts still match the sandbox's on the next demo);
+    # every version stamped from then on has the new type.
+    change = {"modified_invoices": 40, "at": later.isoformat()}
+    httpx.post(f"{admin}/advance", json=change).raise_for_status()
+    with session_scope(engine) as session:
+        credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
+        target = SyncTarget(str(credential.id), credential.label, "invoices", "scheduled", False)
+        credential_id = credential.id
+    # The summary below says what the sync and the monitor did.
+    for name in ("servicetitan_pipeline.sync", "servicetitan_pipeline.alerts"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # The export position this sync stores is of a sandbox generation the next demo's sandbox (restarted at
+    # generation 0) will not have: the next demo resumes from the DAG run's position instead.
+    position = sa.text(
+        "SELECT continue_from FROM servicetitan_sync_checkpoints WHERE credential_id = :id AND resource = 'invoices'"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(position, {"id": credential_id}).scalar_one_or_none()
+    began = time.perf_counter()
+    outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics(), clock=SimulatedClock(later))
+    if before is not None:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE servicetitan_sync_checkpoints SET continue_from = :before"
+                    " WHERE credential_id = :id AND resource = 'invoices'"
+                ),
+                {"before": before, "id": credential_id},
+            )
+    report = run_sync_failure_monitor(engine, AlertSettings(api_sample_size=0), send, now=later + timedelta(minutes=15))
+    drift = [key for key in report.conditions if key.startswith("schema_drift:")]
+    # A demo run again within a day finds the alert it raised still firing: found again, not sent twice.
+    sent = "sent to Slack" if any(key.startswith("firing:schema_drift:") for key in report.sent) else "already sent"
+    return [
+        f"sandbox: invoices' summary retyped (text → number) from {later:%Y-%m-%d %H:%M} UTC (a simulated day later)",
+        f"sync of invoices at {later:%H:%M} UTC: {outcome.status}, {outcome.processed:,} record(s) read and profiled",
+        f"15-minute monitor at {later + timedelta(minutes=15):%H:%M} UTC: "
+        + (f"{', '.join(drift)} ({sent})" if drift else "no drift found")
+        + f" ({time.perf_counter() - began:.1f} s)",
+    ]
+
+
 def _run_health_monitor(engine: sa.Engine, slack: SlackReceiver) -> str:
     """The 6-hour monitor's rules and digest, in this process, posting to the local receiver."""
     from servicetitan_pipeline.alerts.monitor import run_health_monitor
     from servicetitan_pipeline.alerts.settings import AlertSettings
 
-    def send(text: str, blocks: list[dict[str, object]]) -> None:
-        httpx.post(slack.webhook_url, json={"text": text, "blocks": blocks}).raise_for_status()
-
+    send = _slack_sender(slack)
     logging.getLogger("servicetitan_pipeline.alerts").setLevel(logging.WARNING)  # the summary below says it
     try:
         report = run_health_monitor(engine, AlertSettings(), send=send)
@@ -138,7 +211,8 @@ def _sync_log_table(engine: sa.Engine, since: datetime) -> str:
                 "SELECT c.company_name, l.sync_type, l.data_type, l.status, l.records_processed,"
                 " l.records_successful, l.records_failed, l.processing_time_seconds, l.error_message"
                 " FROM servicetitan_sync_logs l JOIN servicetitan_credentials c ON c.id = l.credential_id"
-                " WHERE l.started_at >= :since ORDER BY c.company_name, l.started_at"
+                # Not the anomaly section's sync of a previous demo, stamped a simulated day later.
+                " WHERE l.started_at >= :since AND l.started_at <= now() ORDER BY c.company_name, l.started_at"
             ),
             {"since": since},
         ).all()
