@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, Playwright, sync_playwright
 
 from tests.conftest import ORIGINAL_ENVIRONMENT
 
@@ -31,6 +31,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("SERVICETITAN_CHROMIUM", "/usr/bin/chromium"))
 # What a laptop shows: every page the project adds must be usable at this size.
 LAPTOP = {"width": 1366, "height": 768}
+DESKTOP = {"width": 1920, "height": 1080}
 USER, PASSWORD = "admin", "admin"
 STARTUP_SECONDS = 240
 # As the machine's probe starts Chromium: no sandbox as root, nothing fetched from the internet.
@@ -243,3 +244,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
     return report
+
+
+def embedded(page: Page) -> Frame:
+    """The plugin page Airflow embeds. A minute: Airflow's UI loads its plugin list before it draws the iframe,
+    slowly on a busy machine."""
+    handle = page.locator("iframe").element_handle(timeout=60_000)
+    frame = handle.content_frame() if handle else None
+    assert frame is not None, "the Airflow UI shows no embedded page"
+    frame.wait_for_load_state()
+    return frame
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """Full-page screenshots at 1366x768 and 1920x1080, kept under ``folder``; the page is left at 1366x768."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for size in (LAPTOP, DESKTOP):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(folder / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
+    page.set_viewport_size(LAPTOP)

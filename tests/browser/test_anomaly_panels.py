@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors
+from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, embedded
 from tests.factories import make_credential
 from tests.servicetitan_pipeline.monitoring.anomaly_seed import DROP, seed_anomalies
 
@@ -41,14 +41,6 @@ def anomalous_tenant(airflow_ui: AirflowUI) -> Iterator[uuid.UUID]:
     with airflow_ui.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM servicetitan_alerts WHERE credential_id = :id"), {"id": credential_id})
         conn.execute(sa.text("DELETE FROM servicetitan_credentials WHERE id = :id"), {"id": credential_id})
-
-
-def embedded(page: Page) -> Frame:
-    handle = page.locator("iframe").element_handle()
-    frame = handle.content_frame() if handle else None
-    assert frame is not None, "the Airflow UI shows no embedded page"
-    frame.wait_for_load_state()
-    return frame
 
 
 def no_sideways_scroll(frame: Frame, what: str) -> None:

@@ -9,31 +9,13 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Frame, Page, expect
+from playwright.sync_api import Browser, Frame, expect
 
-from tests.browser.conftest import ARTIFACTS, LAPTOP, AirflowUI, ConsoleErrors, log_in, wait_for_run
+from tests.browser.conftest import ARTIFACTS, LAPTOP, AirflowUI, ConsoleErrors, embedded, log_in, shoot, wait_for_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
-DESKTOP = {"width": 1920, "height": 1080}
 SHOTS = ARTIFACTS / "tenant-page"
-
-
-def embedded(page: Page) -> Frame:
-    handle = page.locator("iframe").element_handle()
-    frame = handle.content_frame() if handle else None
-    assert frame is not None, "the Airflow UI shows no embedded page"
-    frame.wait_for_load_state()
-    return frame
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size in (LAPTOP, DESKTOP):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    page.set_viewport_size(LAPTOP)
 
 
 def assert_theme(frame: Frame, scheme: str) -> None:
@@ -97,7 +79,7 @@ def test_sync_now_on_the_tenant_page_creates_a_run_as_the_user(
         expect(frame.locator("#data-quality svg.chart")).to_be_visible()
         assert_theme(frame, scheme)
         assert frame.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        shoot(page, f"tenant-{scheme}")
+        shoot(page, SHOTS, f"tenant-{scheme}")
 
         first.get_by_role("link", name="Log", exact=True).click()
         expect(page).to_have_url(
@@ -109,7 +91,7 @@ def test_sync_now_on_the_tenant_page_creates_a_run_as_the_user(
         frame = embedded(page)
         expect(frame.get_by_role("heading", name="Data quality")).to_be_visible()
         assert_theme(frame, scheme)
-        shoot(page, f"health-{scheme}")
+        shoot(page, SHOTS, f"health-{scheme}")
         assert console_errors.messages == []
     finally:
         context.close()

@@ -14,31 +14,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, LAPTOP, PASSWORD, USER, AirflowUI, ConsoleErrors, log_in
+from tests.browser.conftest import ARTIFACTS, LAPTOP, PASSWORD, USER, AirflowUI, ConsoleErrors, embedded, log_in, shoot
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1920, "height": 1080}
 SHOTS = ARTIFACTS / "themes-and-addresses"
 THEMES = ["light", "dark"]
-
-
-def embedded(page: Page) -> Frame:
-    # A minute: Airflow's UI loads its plugin list before it draws the iframe, slowly on a busy machine.
-    handle = page.locator("iframe").element_handle(timeout=60_000)
-    frame = handle.content_frame() if handle else None
-    assert frame is not None, "the Airflow UI shows no embedded page"
-    frame.wait_for_load_state()
-    return frame
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size in (LAPTOP, DESKTOP):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
-    page.set_viewport_size(LAPTOP)
 
 
 def open_in_theme(browser: Browser, ui: AirflowUI, console_errors: ConsoleErrors, theme: str) -> Page:
@@ -96,7 +77,7 @@ def test_the_dashboards_filters_live_in_airflows_address_and_survive_a_reload(
         companies = frame.locator("#credential-health table").last.locator("tr td:first-child").all_inner_texts()
         assert companies == ["Acme Plumbing"]  # every other credential filtered out
         assert parse_qs(urlsplit(frame.url).query)["credential"] == [acme]
-        shoot(page, f"dashboard-filtered-{theme}")
+        shoot(page, SHOTS, f"dashboard-filtered-{theme}")
 
         # An address written by hand, the query on the plugin's own address, applies it too.
         page.goto(f"/plugin/monitoring?credential={acme}&data_type=invoices")
@@ -207,7 +188,7 @@ def test_the_data_docs_follow_airflows_theme_and_stay_readable(
         expect(frame.locator("html")).to_have_attribute("data-theme", theme)
         expect(frame.locator("table tbody tr").first).to_be_visible()
         assert_readable_in(frame, theme, ["table tbody td", ".nav-tabs .nav-link"])
-        shoot(page, f"data-docs-index-{theme}")
+        shoot(page, SHOTS, f"data-docs-index-{theme}")
 
         # A validation page: its overview panel, section headers, tables and breadcrumbs.
         frame.locator("table tbody tr").first.locator("td").nth(1).click()
@@ -219,7 +200,7 @@ def test_the_data_docs_follow_airflows_theme_and_stay_readable(
             theme,
             [".alert-secondary", ".card-header", ".breadcrumb-item.active", "table.table td", ".ge-breadcrumbs a"],
         )
-        shoot(page, f"data-docs-validation-{theme}")
+        shoot(page, SHOTS, f"data-docs-validation-{theme}")
 
         # Switching Airflow's theme repaints the open page, as the monitoring pages do.
         other = "light" if theme == "dark" else "dark"
