@@ -264,3 +264,13 @@ def shoot(page: Page, folder: Path, name: str) -> None:
         page.wait_for_timeout(300)
         page.screenshot(path=str(folder / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
     page.set_viewport_size(LAPTOP)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Each session runs one Airflow stack on the browser profile's databases: every browser test belongs to the
+    # isolated group (tests/run_groups.py), whether or not its file says so; two groups' stacks would share them.
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.isolated)
