@@ -24,9 +24,10 @@ def business_rate(moment: datetime, peak: float = 40.0) -> float:
     return peak * shape * (0.4 if day_type(moment) == "weekend" else 1.0)
 
 
-def steady(seed: int = 1, peak: float = 40.0) -> Callable[[datetime], int]:
+def steady(seed: int = 1, peak: float = 40.0, *, seasonal: bool = True) -> Callable[[datetime], int]:
+    """Poisson counts around the business day's rate (``seasonal``) or around ``peak`` at every hour."""
     rng = random.Random(seed)
-    return lambda moment: poisson(rng, business_rate(moment, peak))
+    return lambda moment: poisson(rng, business_rate(moment, peak) if seasonal else peak)
 
 
 def hours(until: datetime, days: int) -> list[datetime]:

@@ -21,7 +21,9 @@ DROP = 3  # records new or changed by the last invoice sync
 
 def seed_anomalies(engine: Engine, credential_id: uuid.UUID, tenant_id: int, company: str, now: datetime) -> None:
     last = now.replace(minute=5, second=0, microsecond=0)
-    add_syncs(engine, credential_id, hours(now.replace(minute=0), 28), steady())
+    # The same rate at every hour: the browser tests seed at the hour they run, and a drop to DROP is out of band
+    # only where the usual volume is well above it (a night's or a weekend's is not).
+    add_syncs(engine, credential_id, hours(now.replace(minute=0), 28), steady(seasonal=False))
     add_syncs(engine, credential_id, [last], lambda _moment: DROP)
     add_syncs(engine, credential_id, hours(now.replace(minute=0), 3), steady(seed=2, peak=12), resource="customers")
     old, recent, seen = now - timedelta(days=20), now - timedelta(hours=3), now - timedelta(minutes=20)
@@ -38,6 +40,7 @@ def seed_anomalies(engine: Engine, credential_id: uuid.UUID, tenant_id: int, com
     point = invoices.syncs[-1]
     assert point.low is not None
     assert point.high is not None
+    assert point.outside, f"the seeded drop is inside its band {point.low:.1f} to {point.high:.1f}"
     with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor() as cursor:
         cursor.execute(
             "UPDATE servicetitan_resource_profiles SET records_profiled = 5000, first_profiled_at = %s,"
