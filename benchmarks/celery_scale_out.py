@@ -174,7 +174,9 @@ def prepare_environment(options: Options, api_port: int) -> dict[str, str]:
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(options.concurrency),
         # Batches small enough that both workers' slots fill: the sync maps over batches of tenants, and one
         # batch of every tenant would run on one worker.
-        "AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE": str(max(1, options.tenants // (2 * options.concurrency))),
+        "AIRFLOW_VAR_SERVICETITAN_SYNC_SETTINGS": json.dumps(
+            {"batch_size": max(1, options.tenants // (2 * options.concurrency))}
+        ),
     }
     os.environ.update(celery)
     return {**os.environ}

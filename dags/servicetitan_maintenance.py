@@ -1,7 +1,7 @@
-"""servicetitan_maintenance: daily log retention. Finished sync logs older than
-`servicetitan_retention_sync_log_days` (default 90) are rolled up into daily aggregates, which the dashboard
-reads, and deleted in batches; metric snapshots and resolved alerts older than
-`servicetitan_retention_snapshot_days` (default 30) are deleted."""
+"""servicetitan_maintenance: daily log retention. Finished sync logs older than `sync_log_days` (default 90;
+the Variable `servicetitan_retention_settings`) are rolled up into daily aggregates, which the dashboard reads,
+and deleted in batches; metric snapshots and resolved alerts older than `snapshot_days` (default 30) are
+deleted."""
 
 from __future__ import annotations
 

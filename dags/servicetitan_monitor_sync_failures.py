@@ -1,7 +1,7 @@
 """servicetitan_monitor_sync_failures: every 15 minutes, close sync-log rows left 'running' by dead workers
 and alert (HIGH) on credentials with repeated failed syncs; collect the metrics (Airflow's metrics API and the
-snapshot history the dashboard charts). Thresholds: Airflow Variables
-servicetitan_alert_* (docs/operations.md, "Alerts in Slack")."""
+snapshot history the dashboard charts). Thresholds: the Airflow Variables
+servicetitan_alert_settings and servicetitan_anomaly_settings (docs/operations.md, "Settings")."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """servicetitan_sync: customers and invoices of every active ServiceTitan credential into PostgreSQL.
 
-Scheduled (hourly by default; SERVICETITAN_SYNC_SCHEDULE overrides) and triggered by hand from the
-trigger form. The credentials are cut into batches (at most `servicetitan_sync_batch_size` each, and never
-more batches than `[core] max_map_length`); one mapped `sync` task per batch, named after the tenants it
-holds, syncs them several at a time, each on its own: one tenant's failure never stops another's, and the
-batch's log names every tenant's outcome. Then the Great Expectations suites in expectations/ score what
-every finished sync loaded (also after failures: what a failed sync loaded is in the tables too), the data
-docs are rebuilt, and the `servicetitan_customers` / `servicetitan_invoices` Assets are updated when records
-of that type were loaded, for downstream DAGs scheduled on them.
+Scheduled (hourly by default; SERVICETITAN_SYNC_SCHEDULE overrides) and triggered by hand from the trigger form.
+The credentials are cut into batches (at most `batch_size` of the Variable `servicetitan_sync_settings` each,
+and never more batches than `[core] max_map_length`); one mapped `sync` task per batch, named after the tenants
+it holds, syncs them several at a time, each on its own: one tenant's failure never stops another's, and the
+batch's log names every tenant's outcome. Then the Great Expectations suites in expectations/ score what every
+finished sync loaded (also after failures: what a failed sync loaded is in the tables too), the data docs are
+rebuilt, and the `servicetitan_customers` / `servicetitan_invoices` Assets are updated when records of that type
+were loaded, for downstream DAGs scheduled on them.
 
 The run's state is its syncs' state: `plan` is a setup task and validation and the asset updates are its
 teardowns, which Airflow leaves out when it decides a run's state. A credential the form's list does not

@@ -55,16 +55,24 @@ class AirflowUI:
 
     def api(self, path: str, **params: Any) -> Any:
         """GET from Airflow's REST API as the admin (one token for the session, as the UI keeps one)."""
+        return self.request("GET", path, params=params).json()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Any call to Airflow's REST API (``api/v2/<path>``) as the admin; an error status raises."""
         if self._token is None:
             login = httpx.post(f"{self.url}/auth/token", json={"username": USER, "password": PASSWORD}, timeout=30)
             login.raise_for_status()
             self._token = str(login.json()["access_token"])
         # 30 s, as the login: on a busy 2-CPU machine the API server can take longer than httpx's default 5 s.
-        answer = httpx.get(
-            f"{self.url}/api/v2/{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}, timeout=30
+        answer = httpx.request(
+            method,
+            f"{self.url}/api/v2/{path}",
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=30,
+            **kwargs,
         )
         answer.raise_for_status()
-        return answer.json()
+        return answer
 
     @cached_property
     def engine(self) -> sa.Engine:

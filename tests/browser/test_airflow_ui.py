@@ -88,7 +88,13 @@ def test_an_admin_triggers_a_manual_sync_and_reads_the_results(page: Page, airfl
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("healthy|degraded|unhealthy"))
     answer = page.request.get("/servicetitan/health?format=json")
     assert answer.status in (200, 503)
-    assert set(answer.json()["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
+    assert set(answer.json()["checks"]) == {
+        "credentials",
+        "api_connectivity",
+        "recent_syncs",
+        "system_resources",
+        "settings",
+    }
 
     # The data docs open on the validation of this sync.
     page.goto("/servicetitan/data-docs/")

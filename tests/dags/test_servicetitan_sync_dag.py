@@ -263,7 +263,7 @@ def test_more_batches_than_max_map_length_allows_still_syncs_every_credential(
 ) -> None:
     # One tenant a batch would take three mapped tasks; Airflow maps at most two: the batches grow instead.
     monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "2")
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE", "1")
+    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_SETTINGS", '{"batch_size": 1}')
     world = make_world(tenant(1001), tenant(1002), tenant(1003, faults={"invalid_credentials": True}))
     run = sync_dag.test(run_conf={"credential": "all", "data_type": "customers"})
     batches = sorted(

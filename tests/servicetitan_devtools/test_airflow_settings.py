@@ -80,3 +80,27 @@ airflow:
     assert Pool.get_pool("settings_test_pool").slots == 3
     assert Variable.get("settings_test_var") == "42"
     assert Variable.get("settings_test_json", deserialize_json=True) == {"a": 1}
+
+
+def test_import_deletes_the_per_field_settings_of_an_earlier_release(tmp_path: Path) -> None:
+    from airflow.models import Variable
+
+    path = tmp_path / "settings.yaml"
+    path.write_text(
+        "airflow:\n  variables:\n    - variable_name: servicetitan_alert_settings\n"
+        '      variable_value: {"failure_threshold": 4}\n'
+    )
+    Variable.set("servicetitan_alert_failure_threshold", "5")
+    Variable.set("servicetitan_sync_credential_choices", '["Acme Plumbing (integration, tenant 1001)"]')
+    try:
+        report = import_settings(path)
+        assert report == [
+            "variable servicetitan_alert_settings: set",
+            "variable servicetitan_alert_failure_threshold: deleted (no longer read; servicetitan_alert_settings "
+            "holds it)",
+        ]
+        assert Variable.get("servicetitan_alert_failure_threshold", default_var=None) is None
+        assert Variable.get("servicetitan_sync_credential_choices") is not None  # not a setting: kept
+    finally:
+        for key in ("servicetitan_alert_settings", "servicetitan_sync_credential_choices"):
+            Variable.delete(key)

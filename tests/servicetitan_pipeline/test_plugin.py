@@ -38,7 +38,7 @@ def test_health_with_a_token_returns_the_report(airflow_api: TestClient, session
     assert answer.status_code == 200, answer.text[:3000]
     body = answer.json()
     assert body["status"] in {"healthy", "degraded"}
-    assert set(body["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
+    assert set(body["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources", "settings"}
     assert body["checks"]["credentials"]["details"]["by_status"] == {"connected": 1}
 
 

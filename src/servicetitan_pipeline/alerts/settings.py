@@ -1,10 +1,14 @@
-"""Thresholds and intervals, from Airflow Variables (defaults in airflow_settings.yaml and here)."""
+"""Thresholds and intervals of the alert rules: the defaults here, overridden by the Airflow Variable
+``servicetitan_alert_settings`` (airflow_settings.yaml lists every field)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import settings_from_variables
+from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+
+# A JSON object of the fields to change, e.g. {"failure_threshold": 5} (docs/operations.md, "Settings").
+VARIABLE = "servicetitan_alert_settings"
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,6 @@ class AlertSettings:
     api_sample_size: int = 3
 
     @classmethod
-    def from_variables(cls) -> AlertSettings:
-        """Each field may be overridden by the Airflow Variable ``servicetitan_alert_<field>``."""
-        return settings_from_variables(cls, "servicetitan_alert_")
+    def from_variables(cls, read: Reader = task_variable) -> AlertSettings:
+        """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_alert_settings``."""
+        return settings_from_variables(cls, VARIABLE, read)

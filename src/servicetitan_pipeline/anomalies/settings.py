@@ -1,11 +1,14 @@
-"""Thresholds of the anomaly rules, from Airflow Variables ``servicetitan_anomaly_<field>`` (defaults in
-airflow_settings.yaml and here)."""
+"""Thresholds of the anomaly rules: the defaults here, overridden by the Airflow Variable
+``servicetitan_anomaly_settings`` (airflow_settings.yaml lists every field)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import settings_from_variables
+from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+
+# A JSON object of the fields to change, e.g. {"band_width": 4.0} (docs/operations.md, "Settings").
+VARIABLE = "servicetitan_anomaly_settings"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,6 @@ class AnomalySettings:
     schema_min_presence: float = 0.5
 
     @classmethod
-    def from_variables(cls) -> AnomalySettings:
-        """Each field may be overridden by the Airflow Variable ``servicetitan_anomaly_<field>``."""
-        return settings_from_variables(cls, "servicetitan_anomaly_")
+    def from_variables(cls, read: Reader = task_variable) -> AnomalySettings:
+        """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_anomaly_settings``."""
+        return settings_from_variables(cls, VARIABLE, read)

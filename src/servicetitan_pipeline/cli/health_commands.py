@@ -28,9 +28,13 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _health(args: argparse.Namespace) -> int:
+    from servicetitan_pipeline.airflow_variables import ServerSettings
+    from servicetitan_pipeline.alerts import settings
     from servicetitan_pipeline.monitoring.health import ServiceTitanHealthCheck
 
-    report = ServiceTitanHealthCheck(api_timeout_seconds=args.api_timeout).run()
+    # The alert rules' thresholds; an invalid Variable gives the defaults here and is the settings check's finding.
+    alerts, _problem = ServerSettings(settings.AlertSettings, settings.VARIABLE).get()
+    report = ServiceTitanHealthCheck.configured(alerts, api_timeout_seconds=args.api_timeout).run()
     if args.json:
         print_json(report.as_dict())
     else:

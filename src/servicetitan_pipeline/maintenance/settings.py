@@ -1,10 +1,14 @@
-"""Retention ages, from Airflow Variables (defaults in airflow_settings.yaml and here)."""
+"""Retention ages: the defaults here, overridden by the Airflow Variable ``servicetitan_retention_settings``
+(airflow_settings.yaml lists every field)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import settings_from_variables
+from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+
+# A JSON object of the fields to change, e.g. {"sync_log_days": 180} (docs/operations.md, "Settings").
+VARIABLE = "servicetitan_retention_settings"
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,6 @@ class RetentionSettings:
     snapshot_days: int = 30
 
     @classmethod
-    def from_variables(cls) -> RetentionSettings:
-        """Each field may be overridden by the Airflow Variable ``servicetitan_retention_<field>`` (days)."""
-        return settings_from_variables(cls, "servicetitan_retention_")
+    def from_variables(cls, read: Reader = task_variable) -> RetentionSettings:
+        """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_retention_settings``."""
+        return settings_from_variables(cls, VARIABLE, read)

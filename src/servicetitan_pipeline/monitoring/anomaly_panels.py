@@ -3,7 +3,7 @@ freshness and its source schema; on the dashboard the anomalies firing now. The 
 (anomalies/bands.py) and a schema change is marked by the rule's own test (``schema_changes``), so a chart
 and an alert never disagree. Drawn as server-side SVG, as the other charts.
 
-The thresholds are Airflow Variables that the web server does not read: the page uses their defaults."""
+The thresholds are the monitors' (the Variable servicetitan_anomaly_settings), which the web server passes in."""
 
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from servicetitan_pipeline.data_quality.locations import data_docs_link_text, da
 from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
 
-# Completeness and scores below this are marked on the page; the alert's threshold is an Airflow Variable
-# the web server does not read, so the page marks the Variable's default.
+# Completeness and scores below this are marked on the page: the data-quality alert's threshold
+# (min_data_quality_score), which the web server passes in; this is its default.
 LOW_QUALITY_PERCENT = 95.0
 # Links to the data docs are relative to the dashboard (``<root>/servicetitan/dashboard``), so they hold
 # under any host and any sub-path the UI is served from.
@@ -359,22 +359,22 @@ def _credential_name(row: dict[str, Any]) -> str:
     return f"{row['company_name']} ({row['environment']}, {row['tenant_id']})"
 
 
-def _score_cell(value: Any) -> str:
+def _score_cell(value: Any, low_below: float) -> str:
     # A validation of no records has no score: said so, never left to read as a blank, 0 or 100.
-    return f"<td>{NOTHING_TO_SCORE}</td>" if value is None else _percent_cell(value)
+    return f"<td>{NOTHING_TO_SCORE}</td>" if value is None else _percent_cell(value, low_below)
 
 
-def _percent_cell(value: Any) -> str:
+def _percent_cell(value: Any, low_below: float) -> str:
     if value is None:
         return "<td>—</td>"
     # Two decimals, as stored: one decimal would show 99.96 as 100.0, hiding that something is missing.
     percent = float(value)
-    if percent < LOW_QUALITY_PERCENT:
-        return f'<td class="low" title="below {LOW_QUALITY_PERCENT:g} %"><strong>{percent:.2f} %</strong> ▼</td>'
+    if percent < low_below:
+        return f'<td class="low" title="below {low_below:g} %"><strong>{percent:.2f} %</strong> ▼</td>'
     return f"<td>{percent:.2f} %</td>"
 
 
-def completeness_tables(latest: list[dict[str, Any]]) -> str:
+def completeness_tables(latest: list[dict[str, Any]], low_below: float = LOW_QUALITY_PERCENT) -> str:
     """Per data type, each credential's latest validation: score, counts, how filled each field is, its page."""
     index_url = escape(data_docs_url(base_url=DOCS_BASE))
     index_link = f'<p><a href="{index_url}">Great Expectations data docs (every validation)</a></p>'
@@ -397,15 +397,16 @@ def completeness_tables(latest: list[dict[str, Any]]) -> str:
             report = f'<a href="{page_url}">{escape(link_text)}</a>' if page else "—"
             body.append(
                 f"<tr><td>{escape(_credential_name(row))}</td><td>{_cell(row['validated_at'])}</td>"
-                f"{_score_cell(row['score'])}<td>{_fmt(_num(row['total_records']))}</td>"
+                f"{_score_cell(row['score'], low_below)}<td>{_fmt(_num(row['total_records']))}</td>"
                 f"<td>{_fmt(_num(row['invalid_records']))}</td>"
-                + "".join(_percent_cell(completeness.get(name)) for name in fields)
+                + "".join(_percent_cell(completeness.get(name), low_below) for name in fields)
                 + f"<td>{report}</td></tr>"
             )
         tables.append(
             f'<div class="scroll"><table class="completeness"><caption>{escape(data_type.capitalize())}: '
             f"latest validation per credential, with the percent of records where each field is filled "
-            f"(below {LOW_QUALITY_PERCENT:g} % marked ▼)</caption><tr>{header}</tr>{''.join(body)}</table></div>"
+            f"(below {low_below:g} %, the data-quality alert's threshold, marked ▼)</caption>"
+            f"<tr>{header}</tr>{''.join(body)}</table></div>"
         )
     return "".join(tables) + index_link
 
@@ -497,7 +498,9 @@ def endpoint_table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
+def render_dashboard(
+    data: DashboardData, now: datetime | None = None, low_score_below: float = LOW_QUALITY_PERCENT
+) -> str:
     now = now or datetime.now(UTC)
     filters = data.filter or DashboardFilter.from_query(now, data.days)
     data.filter = filters
@@ -637,7 +640,7 @@ def render_dashboard(data: DashboardData, now: datetime | None = None) -> str:
             100,
         )
         + "</div></div>",
-        completeness_tables(data.latest_quality),
+        completeness_tables(data.latest_quality, low_score_below),
     ]
 
     def section(title: str, parts: list[str], anchor: str) -> str:

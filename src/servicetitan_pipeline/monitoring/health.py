@@ -1,4 +1,4 @@
-"""``ServiceTitanHealthCheck``: is the pipeline healthy right now? Four checks, each healthy, degraded or
+"""``ServiceTitanHealthCheck``: is the pipeline healthy right now? Five checks, each healthy, degraded or
 unhealthy with its details; the overall status is the worst of them. Never reports a secret."""
 
 from __future__ import annotations
@@ -19,6 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from servicetitan_pipeline.airflow_variables import (
+    Reader,
+    server_variable,
+    settings_from_variables,
+    stored_legacy_variables,
+    variable_for_legacy,
+)
+from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.db.engine import get_engine
 from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanCredentialSyncSummary
 from servicetitan_pipeline.sql_files import load_sql
@@ -120,7 +128,7 @@ class ServiceTitanHealthCheck:
       ``disk_free_unhealthy_fraction`` (0.02), ``memory_degraded_mb`` (2048) for ``system_resources``.
     """
 
-    CHECKS = ("credentials", "api_connectivity", "recent_syncs", "system_resources")
+    CHECKS = ("credentials", "api_connectivity", "recent_syncs", "system_resources", "settings")
 
     def __init__(
         self,
@@ -142,8 +150,12 @@ class ServiceTitanHealthCheck:
         authenticate: Callable[[ServiceTitanCredential], None] = _default_authenticate,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         api_cache: ApiProbeCache | None = None,
+        read_variable: Reader = server_variable,
+        legacy_variables: Callable[[], list[str]] | None = None,
     ) -> None:
         self.api_cache = api_cache
+        self._read_variable = read_variable
+        self._legacy_variables = legacy_variables or stored_legacy_variables
         self._engine = engine
         self.secret_expiry_warning_days = secret_expiry_warning_days
         self.api_sample_size = api_sample_size
@@ -160,6 +172,18 @@ class ServiceTitanHealthCheck:
         self.disk_path = disk_path
         self._authenticate = authenticate
         self._now = now
+
+    @classmethod
+    def configured(cls, alerts: AlertSettings, **kwargs: Any) -> ServiceTitanHealthCheck:
+        """With the alert rules' thresholds (the Variable servicetitan_alert_settings), so that the page and
+        Slack agree on what is stale, stuck or about to expire."""
+        return cls(
+            secret_expiry_warning_days=alerts.secret_expiry_days,
+            api_sample_size=alerts.api_sample_size,
+            stuck_after_hours=alerts.running_timeout_minutes / 60,
+            stale_after_hours=alerts.stale_sync_hours,
+            **kwargs,
+        )
 
     @property
     def engine(self) -> Engine:
@@ -386,6 +410,30 @@ class ServiceTitanHealthCheck:
 
     # -- system_resources ------------------------------------------------------------------------------------
 
+    # -- settings ---------------------------------------------------------------------------------------------
+
+    def check_settings(self) -> CheckResult:
+        """The settings Variables parse (else the monitors and syncs fail on them: unhealthy), and no per-field
+        Variable of an earlier release is left, ignored (degraded: a threshold someone set is not applied)."""
+        problems: list[str] = []
+        invalid: list[str] = []
+        for cls, variable in _settings_classes():
+            try:
+                settings_from_variables(cls, variable, self._read_variable)
+            except ValueError as exc:
+                invalid.append(variable)
+                problems.append(f"{exc}. The tasks that read it fail until it is fixed.")
+        legacy = self._legacy_variables()
+        for key in legacy:
+            variable, field_name = variable_for_legacy(key)
+            problems.append(
+                f'Airflow Variable {key} is no longer read: set "{field_name}" in the Variable {variable} '
+                "instead (a JSON object), then delete it"
+            )
+        status = HealthStatus.UNHEALTHY if invalid else HealthStatus.DEGRADED if legacy else HealthStatus.HEALTHY
+        details = {"variables": [variable for _cls, variable in _settings_classes()], "invalid": invalid}
+        return CheckResult("settings", status, {**details, "no_longer_read": legacy}, problems)
+
     def check_system_resources(self) -> CheckResult:
         import psutil
 
@@ -443,6 +491,20 @@ def _short(exc: BaseException, limit: int = 300) -> str:
 
 def _short_text(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _settings_classes() -> list[tuple[type, str]]:
+    from servicetitan_pipeline.alerts import settings as alerts
+    from servicetitan_pipeline.anomalies import settings as anomalies
+    from servicetitan_pipeline.maintenance import settings as retention
+    from servicetitan_pipeline.sync import batch_runner
+
+    return [
+        (alerts.AlertSettings, alerts.VARIABLE),
+        (anomalies.AnomalySettings, anomalies.VARIABLE),
+        (retention.RetentionSettings, retention.VARIABLE),
+        (batch_runner.BatchSettings, batch_runner.VARIABLE),
+    ]
 
 
 def run_health_check(engine: Engine | None = None, **thresholds: Any) -> HealthReport:

@@ -22,6 +22,7 @@ CHECK_TITLES = {
     "api_connectivity": "ServiceTitan API",
     "recent_syncs": "Recent syncs",
     "system_resources": "System resources",
+    "settings": "Settings",
 }
 # The page is /servicetitan/health: Airflow's own pages are one level up.
 AIRFLOW_ROOT = "../"
@@ -35,6 +36,7 @@ class Finding:
     credential_id: str | None = None
     airflow_conn_id: str | None = None
     last_failure_at: datetime | None = None
+    about_settings: bool = False  # fixed in Airflow's Variables page
 
 
 def _when(iso: str | None) -> str:
@@ -96,7 +98,11 @@ def findings(report: HealthReport) -> list[Finding]:
         for problem in result.problems:
             if name == "recent_syncs" and ("sync(s) running" in problem or "credential(s) without" in problem):
                 continue  # per credential, above
-            pipeline_wide.append(Finding(CHECK_TITLES.get(name, name), result.status, [problem]))
+            status = result.status
+            if name == "settings" and "is no longer read" in problem:
+                status = HealthStatus.DEGRADED  # ignored, not broken: only an invalid Variable fails tasks
+            title = CHECK_TITLES.get(name, name)
+            pipeline_wide.append(Finding(title, status, [problem], about_settings=name == "settings"))
     every = [*by_credential.values(), *pipeline_wide]
     return sorted(every, key=lambda f: -f.status.rank)
 
@@ -152,6 +158,8 @@ def _finding_card(finding: Finding, failed_task: SyncTask | None) -> str:
         actions.append(f'<a href="{AIRFLOW_ROOT}{failed_task.log_path()}" target="_top">The failed run\'s log</a>')
     if finding.credential_id:
         actions.append(f'<a href="tenants/{escape(finding.credential_id)}">Tenant page</a>')
+    if finding.about_settings:
+        actions.append(f'<a href="{AIRFLOW_ROOT}variables" target="_top">Edit the Variables</a>')
     lines = "".join(f"<li>{escape(line)}</li>" for line in finding.lines)
     status = finding.status.value
     return (

@@ -18,6 +18,9 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from servicetitan_pipeline.airflow_variables import ServerSettings
+from servicetitan_pipeline.alerts import settings as alert_settings
+from servicetitan_pipeline.anomalies import settings as anomaly_settings
 from servicetitan_pipeline.data_quality.locations import data_docs_dir
 from servicetitan_pipeline.monitoring.health import ApiProbeCache, HealthReport, HealthStatus, ServiceTitanHealthCheck
 from servicetitan_pipeline.monitoring.health_page import failed_run_links, findings, render_health_page
@@ -116,11 +119,20 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    # The thresholds the monitors judge by, so the pages mark what the alerts fire on; read from Airflow's
+    # Variables at most once a minute (docs/operations.md, "Settings").
+    alert_thresholds = ServerSettings(alert_settings.AlertSettings, alert_settings.VARIABLE)
+    anomaly_thresholds = ServerSettings(anomaly_settings.AnomalySettings, anomaly_settings.VARIABLE)
 
     @app.get("/health")
     async def health(request: Request, format: str | None = None) -> Response:
         """JSON for probes and scripts; a page for a browser (it asks for text/html), or ``?format=html``."""
-        report = await asyncio.to_thread(lambda: ServiceTitanHealthCheck(api_cache=API_PROBE_CACHE).run())
+
+        def check() -> HealthReport:
+            alerts, _problem = alert_thresholds.get()  # an invalid Variable is the settings check's finding
+            return ServiceTitanHealthCheck.configured(alerts, api_cache=API_PROBE_CACHE).run()
+
+        report = await asyncio.to_thread(check)
         code = 503 if report.status is HealthStatus.UNHEALTHY else 200
         if wants_html(request.headers.get("accept", ""), format):
             page = await asyncio.to_thread(_health_page, report)
@@ -143,7 +155,8 @@ def create_app() -> FastAPI:
         now = datetime.now(UTC)
         filters = DashboardFilter.from_query(now, days, since, until, credential, data_type)
         data = await asyncio.to_thread(load_dashboard, get_engine(), now=now, filters=filters)
-        return HTMLResponse(render_dashboard(data, now))
+        alerts, _problem = await asyncio.to_thread(alert_thresholds.get)
+        return HTMLResponse(render_dashboard(data, now, low_score_below=alerts.min_data_quality_score))
 
     @app.get("/data-docs", include_in_schema=False)
     def data_docs_root() -> RedirectResponse:
@@ -183,7 +196,8 @@ def create_app() -> FastAPI:
                 '</head><body><h1>No such credential</h1><p><a href="../tenants">All tenants</a></p></body></html>',
                 status_code=404,
             )
-        anomalies = await asyncio.to_thread(load_tenant_anomalies, get_engine(), found.id)
+        settings, _problem = await asyncio.to_thread(anomaly_thresholds.get)
+        anomalies = await asyncio.to_thread(load_tenant_anomalies, get_engine(), found.id, settings=settings)
         return HTMLResponse(render_tenant_page(found, anomalies))
 
     @app.get("/static/{name}")

@@ -35,8 +35,8 @@ def notify_failure(context: Any) -> None:
 
 def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
     """Resolve the run's Params into targets, cut into batches (one mapped ``sync`` task each): at most
-    ``servicetitan_sync_batch_size`` tenants a batch, and never more batches than ``[core] max_map_length``
-    allows. The XCom holds ids and labels, never a secret. Bad Params fail the run at once."""
+    ``batch_size`` tenants a batch (the Variable ``servicetitan_sync_settings``), and never more batches than
+    ``[core] max_map_length`` allows. The XCom holds ids and labels, never a secret. Bad Params fail the run at once."""
     from airflow.sdk import conf
 
     sync_type = SyncType.MANUAL if run_type == "manual" else SyncType.SCHEDULED
@@ -61,7 +61,7 @@ def plan(params: dict[str, Any], run_type: str) -> list[dict[str, Any]]:
     max_map_length = conf.getint("core", "max_map_length")
     batches = split(targets, settings.batch_size, max_map_length)
     log.info(
-        "will sync %d tenant(s) (%s, %s) in %d batch(es) of up to %d (servicetitan_sync_batch_size %d, "
+        "will sync %d tenant(s) (%s, %s) in %d batch(es) of up to %d (batch_size %d in servicetitan_sync_settings, "
         "[core] max_map_length %d)",
         len(targets),
         targets[0].data_type,
@@ -98,9 +98,9 @@ class TenantsFailed(ExpectedFailure):
 
 
 def sync(batch: dict[str, Any]) -> None:
-    """Sync one batch of tenants, ``servicetitan_sync_workers`` at a time, each on its own (its own lock, token,
-    rate limiter, circuit breaker and sync-log rows), retrying a tenant's transient failure in the batch. Every
-    tenant is attempted; then the task fails if any tenant failed, naming them."""
+    """Sync one batch of tenants, ``workers`` (servicetitan_sync_settings) at a time, each on its own (its own
+    lock, token, rate limiter, circuit breaker and sync-log rows), retrying a tenant's transient failure in
+    the batch. Every tenant is attempted; then the task fails if any tenant failed, naming them."""
     from airflow.sdk import get_current_context
 
     from servicetitan_pipeline.db.connection_pool import ConnectionPool

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicetitan_pipeline.airflow_variables import settings_from_variables
+from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
 from servicetitan_pipeline.log_context import current_tenant, label_tenant_lines
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
 from servicetitan_pipeline.sync.runner import CredentialUnavailableError, OverlappingSyncError, SyncOutcome
@@ -30,6 +30,10 @@ SyncOne = Callable[[SyncTarget], SyncOutcome]
 # In a failure message, each reason is cut to this, and at most this many tenants are named.
 _REASON_CHARS = 300
 _NAMED_FAILURES = 25
+
+
+# A JSON object of the fields to change, e.g. {"workers": 16} (docs/operations.md, "Settings").
+VARIABLE = "servicetitan_sync_settings"
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,9 @@ class BatchSettings:
     progress_every_seconds: float = 10.0
 
     @classmethod
-    def from_variables(cls) -> BatchSettings:
-        """Each field may be overridden by the Airflow Variable ``servicetitan_sync_<field>``."""
-        return settings_from_variables(cls, "servicetitan_sync_")
+    def from_variables(cls, read: Reader = task_variable) -> BatchSettings:
+        """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_sync_settings``."""
+        return settings_from_variables(cls, VARIABLE, read)
 
     def retry_delay(self, failed_attempt: int) -> float:
         """The wait after attempt ``failed_attempt`` (1-based) failed."""

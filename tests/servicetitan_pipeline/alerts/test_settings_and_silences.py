@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import timedelta
 
 import pytest
 
-from servicetitan_devtools.airflow_settings import load_settings
-from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_pipeline.alerts import silences
-from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.cli.main import main
-
-
-def test_airflow_settings_file_declares_every_setting_with_its_default() -> None:
-    variables = {v.key: v.value for v in load_settings(PROJECT_ROOT / "airflow_settings.yaml").variables}
-    defaults = AlertSettings()
-    for field in fields(AlertSettings):
-        key = f"servicetitan_alert_{field.name}"
-        assert key in variables, f"{key} is missing from airflow_settings.yaml"
-        assert type(getattr(defaults, field.name))(variables[key]) == getattr(defaults, field.name)
-
-
-def test_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_ALERT_FAILURE_THRESHOLD", "5")
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_ALERT_REPEAT_INTERVAL_HOURS", "1.5")
-    settings = AlertSettings.from_variables()
-    assert settings.failure_threshold == 5
-    assert settings.repeat_interval_hours == 1.5
-    assert settings.stale_sync_hours == 48
-
-
-def test_a_bad_variable_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_ALERT_FAILURE_THRESHOLD", "three")
-    with pytest.raises(ValueError, match="servicetitan_alert_failure_threshold='three' is not a whole number"):
-        AlertSettings.from_variables()
 
 
 @pytest.mark.parametrize(

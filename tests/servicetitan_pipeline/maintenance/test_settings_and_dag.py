@@ -1,48 +1,25 @@
-"""Retention ages come from Airflow Variables (defaults in airflow_settings.yaml); the maintenance DAG's shape."""
+"""The retention task reads its Variable; the maintenance DAG's shape."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from servicetitan_devtools.airflow_settings import load_settings
 from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_pipeline.maintenance import airflow_tasks
-from servicetitan_pipeline.maintenance.settings import RetentionSettings
-
-
-def test_airflow_settings_file_declares_every_setting_with_its_default() -> None:
-    variables = {v.key: v.value for v in load_settings(PROJECT_ROOT / "airflow_settings.yaml").variables}
-    defaults = RetentionSettings()
-    assert (defaults.sync_log_days, defaults.snapshot_days) == (90, 30)
-    for field in fields(RetentionSettings):
-        key = f"servicetitan_retention_{field.name}"
-        assert key in variables, f"{key} is missing from airflow_settings.yaml"
-        assert int(variables[key]) == getattr(defaults, field.name)
-
-
-def test_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_RETENTION_SYNC_LOG_DAYS", "180")
-    assert RetentionSettings.from_variables() == RetentionSettings(sync_log_days=180, snapshot_days=30)
-
-
-def test_a_bad_variable_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_RETENTION_SNAPSHOT_DAYS", "a month")
-    with pytest.raises(ValueError, match="servicetitan_retention_snapshot_days='a month' is not a whole number"):
-        RetentionSettings.from_variables()
 
 
 def test_the_task_body_reads_the_variables_and_returns_the_counts(
     clean_db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_RETENTION_SYNC_LOG_DAYS", "120")
+    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_RETENTION_SETTINGS", '{"sync_log_days": 120}')
     summary = airflow_tasks.apply_log_retention()
     assert summary["sync_logs_rolled_up"] == 0
     assert summary["metric_snapshots_deleted"] == 0
-    assert summary["sync_log_cutoff"].endswith("T00:00:00+00:00")
+    today = datetime.now(UTC).date()
+    assert summary["sync_log_cutoff"] == f"{today - timedelta(days=120)}T00:00:00+00:00"  # the Variable's 120 days
 
 
 @pytest.fixture(scope="module")

@@ -164,6 +164,11 @@ def test_dashboard_completeness_table_shows_each_latest_validation(session: Sess
     assert '<td class="low" title="below 95 %"><strong>90.00 %</strong> ▼</td><td>100</td><td>10</td>' in invoices
     assert 'href="../servicetitan/data-docs/index.html"' in html
     assert "://" not in html  # nothing external
+    # Marked by the data-quality alert's threshold: at 90 % (the operator's Variable) the 90.00 % score is not low.
+    relaxed = render_dashboard(load_dashboard(session.get_bind(), days=7, now=now), now=now, low_score_below=90.0)  # type: ignore[arg-type]
+    relaxed_invoices = relaxed[relaxed.index("<caption>Invoices:") :]
+    assert "(below 90 %, the data-quality alert's threshold, marked ▼)" in relaxed_invoices
+    assert "<td>90.00 %</td><td>100</td><td>10</td>" in relaxed_invoices
 
 
 def test_dashboard_without_validations_says_so(session: Session) -> None:

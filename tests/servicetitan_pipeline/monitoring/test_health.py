@@ -147,7 +147,7 @@ def test_overall_status_is_the_worst_check(session: Session) -> None:
     report = check(session, authenticate=lambda c: None).run()
     assert report.checks["credentials"].status is HealthStatus.UNHEALTHY
     assert report.status is HealthStatus.UNHEALTHY
-    assert set(report.as_dict()["checks"]) == {"credentials", "api_connectivity", "recent_syncs", "system_resources"}
+    assert set(report.as_dict()["checks"]) == set(ServiceTitanHealthCheck.CHECKS)
 
 
 def test_the_api_probe_is_reused_for_its_time_while_the_sample_is_the_same(session: Session) -> None:
@@ -171,3 +171,56 @@ def test_the_api_probe_is_reused_for_its_time_while_the_sample_is_the_same(sessi
     expired.check_api_connectivity()
     expired.check_api_connectivity()
     assert len(calls) == 7
+
+
+def test_settings_healthy_when_the_variables_parse_and_none_of_the_old_form_is_left(session: Session) -> None:
+    values = {"servicetitan_alert_settings": '{"failure_threshold": 5}'}
+    result = check(session, read_variable=values.get, legacy_variables=list).check_settings()
+    assert result.status is HealthStatus.HEALTHY
+    assert result.problems == []
+
+
+def test_settings_unhealthy_on_a_variable_the_tasks_would_fail_on(session: Session) -> None:
+    values = {"servicetitan_anomaly_settings": '{"band_width": "wide"}'}
+    result = check(session, read_variable=values.get, legacy_variables=list).check_settings()
+    assert result.status is HealthStatus.UNHEALTHY
+    assert result.details["invalid"] == ["servicetitan_anomaly_settings"]
+    assert result.problems == [
+        'Airflow Variable servicetitan_anomaly_settings: band_width is "wide", not a number. '
+        "The tasks that read it fail until it is fixed."
+    ]
+
+
+def test_settings_degraded_by_a_variable_of_the_old_form_and_says_where_it_belongs(session: Session) -> None:
+    result = check(
+        session, read_variable={}.get, legacy_variables=lambda: ["servicetitan_alert_failure_threshold"]
+    ).check_settings()
+    assert result.status is HealthStatus.DEGRADED
+    assert result.problems == [
+        'Airflow Variable servicetitan_alert_failure_threshold is no longer read: set "failure_threshold" in the '
+        "Variable servicetitan_alert_settings instead (a JSON object), then delete it"
+    ]
+
+
+def test_the_stored_variables_of_the_old_form_are_found_in_airflow(monkeypatch: Any) -> None:
+    from airflow.models.variable import Variable
+
+    from servicetitan_pipeline.airflow_variables import stored_legacy_variables
+
+    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_WORKERS", "4")
+    Variable.set("servicetitan_alert_stale_sync_hours", "24")
+    Variable.set("servicetitan_alert_settings", "{}")
+    try:
+        assert stored_legacy_variables() == ["servicetitan_alert_stale_sync_hours", "servicetitan_sync_workers"]
+    finally:
+        Variable.delete("servicetitan_alert_stale_sync_hours")
+        Variable.delete("servicetitan_alert_settings")
+
+
+def test_configured_takes_the_alert_rules_thresholds() -> None:
+    from servicetitan_pipeline.alerts.settings import AlertSettings
+
+    alerts = AlertSettings(stale_sync_hours=24, running_timeout_minutes=90, secret_expiry_days=14, api_sample_size=1)
+    configured = ServiceTitanHealthCheck.configured(alerts)
+    assert (configured.stale_after_hours, configured.stuck_after_hours) == (24, 1.5)
+    assert (configured.secret_expiry_warning_days, configured.api_sample_size) == (14, 1)

@@ -148,26 +148,6 @@ def test_no_tenants() -> None:
     assert run_batch([], FakeSyncs(), FAST).results == []
 
 
-def test_settings_come_from_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_WORKERS", "16")
-    monkeypatch.setenv("AIRFLOW_VAR_SERVICETITAN_SYNC_BATCH_SIZE", "200")
-    assert BatchSettings.from_variables() == BatchSettings(workers=16, batch_size=200)
-
-
-def test_airflow_settings_file_declares_every_setting_with_its_default() -> None:
-    from dataclasses import fields
-
-    from servicetitan_devtools.airflow_settings import load_settings
-    from servicetitan_devtools.dev_environment import PROJECT_ROOT
-
-    variables = {v.key: v.value for v in load_settings(PROJECT_ROOT / "airflow_settings.yaml").variables}
-    defaults = BatchSettings()
-    for field in fields(BatchSettings):
-        key = f"servicetitan_sync_{field.name}"
-        assert key in variables, f"{key} is missing from airflow_settings.yaml"
-        assert type(getattr(defaults, field.name))(variables[key]) == getattr(defaults, field.name)
-
-
 def test_every_line_of_a_tenant_names_it(caplog: pytest.LogCaptureFixture) -> None:
     client_log = logging.getLogger("servicetitan_pipeline.servicetitan")
 
