@@ -11,7 +11,7 @@ from typing import Any
 
 from servicetitan_pipeline.airflow_ui import airflow_base_url, connection_url, failed_runs_url
 from servicetitan_pipeline.alerts.slack_text import count, escape, link, plural, reason, tenant_label, tenant_of
-from servicetitan_pipeline.alerts.state import RESOLVED, Notification
+from servicetitan_pipeline.alerts.state import CREDENTIAL_DISABLED, RESOLVED, Notification, closed_because
 
 SEVERITY_ICON = {"high": ":rotating_light:", "medium": ":warning:", "low": ":information_source:"}
 MAX_ALERTS_PER_MESSAGE = 20  # Slack allows 50 blocks a message
@@ -67,12 +67,15 @@ def alert_message(
     connections = connections or {}
     failed_logs = failed_logs or {}
     firing = [n for n in notifications if n.kind != RESOLVED]
-    resolved = [n for n in notifications if n.kind == RESOLVED]
+    closed = [n for n in notifications if n.kind == RESOLVED and closed_because(n.alert)]
+    resolved = [n for n in notifications if n.kind == RESOLVED and not closed_because(n.alert)]
     parts = []
     if firing:
         parts.append(f"{plural(len(firing), 'ServiceTitan alert')} firing")
     if resolved:
         parts.append(f"{count(len(resolved))} resolved")
+    if closed:
+        parts.append(f"{count(len(closed))} closed")
     headline = ", ".join(parts)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": headline}}]
     shown = notifications[:MAX_ALERTS_PER_MESSAGE]
@@ -138,6 +141,11 @@ def _describe(notification: Notification, conn_id: str | None, failed_log: str |
     title = title_of(alert.rule, details)
     where = where_of(details)
     first_seen = f"first seen {_when(alert.first_seen_at)}"
+    if notification.kind == RESOLVED and closed_because(alert) == CREDENTIAL_DISABLED:
+        return (
+            f":heavy_minus_sign: *Closed* · {title} · {where}: its credential was disabled, so nothing watches it "
+            f"now; not a sign the cause was fixed ({first_seen})"
+        )
     if notification.kind == RESOLVED:
         return f":white_check_mark: *Resolved* · {title} · {where}: back to normal ({first_seen})"
     icon = SEVERITY_ICON.get(alert.severity, "")
@@ -194,6 +202,8 @@ def _plain(notification: Notification) -> str:
     alert = notification.alert
     details = alert.details or {}
     where = where_of(details).replace("*", "")
+    if notification.kind == RESOLVED and closed_because(alert):
+        return f"closed (credential disabled): {title_of(alert.rule, details)} for {where}"
     if notification.kind == RESOLVED:
         return f"resolved: {title_of(alert.rule, details)} for {where}"
     return f"{alert.severity.upper()} {title_of(alert.rule, details)} for {where}: {alert.summary}"

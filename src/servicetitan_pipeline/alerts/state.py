@@ -13,9 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from servicetitan_pipeline.alerts.conditions import Evaluation
-from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanAlertSilence
+from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanAlertSilence, ServiceTitanCredential
 
 FIRING, RESOLVED = "firing", "resolved"
+# Why a resolved alert stopped firing when no rule saw its condition clear: its credential was disabled, so
+# nothing watches it any more. Said as such ("closed"), never as "back to normal".
+CLOSED_BECAUSE = "closed_because"
+CREDENTIAL_DISABLED = "credential_disabled"
 
 # Alertmanager's inhibit rules: while a source alert fires for a subject, these alerts of the same subject are
 # echoes of its cause (refused credentials also fail the API check and stop the syncs). They keep their own
@@ -86,6 +90,7 @@ def reconcile(
             "title": condition.title,
         }
         alert.last_seen_at = now
+    _close_alerts_of_disabled_credentials(session, set(found), now)
     for key, alert in existing.items():
         if key in found or alert.state != FIRING or not cleared(alert, evaluations):
             continue
@@ -94,6 +99,29 @@ def reconcile(
         # One resolved notice, and only if Slack heard of it firing.
         alert.pending_notification = RESOLVED if alert.last_sent_at is not None else None
     session.flush()
+
+
+def _close_alerts_of_disabled_credentials(session: Session, found: set[str], now: datetime) -> None:
+    """Firing alerts of credentials disabled since: the rules read active credentials only, so without this
+    such an alert would fire forever, or, under a rule that judges every active credential, resolve as if
+    its cause had cleared. Closed instead, and Slack (if it heard of it) told why."""
+    disabled = session.scalars(
+        sa.select(ServiceTitanAlert)
+        .join(ServiceTitanCredential, ServiceTitanCredential.id == ServiceTitanAlert.credential_id)
+        .where(ServiceTitanAlert.state == FIRING, ServiceTitanCredential.is_active.is_(False))
+    )
+    for alert in disabled:
+        if alert.key in found:  # a rule still speaks of it (none reads disabled credentials today)
+            continue
+        alert.state = RESOLVED
+        alert.resolved_at = now
+        alert.details = {**(alert.details or {}), CLOSED_BECAUSE: CREDENTIAL_DISABLED}
+        alert.pending_notification = RESOLVED if alert.last_sent_at is not None else None
+
+
+def closed_because(alert: ServiceTitanAlert) -> str | None:
+    """Why a resolved alert was closed without its condition clearing (None: it cleared)."""
+    return (alert.details or {}).get(CLOSED_BECAUSE) if alert.state == RESOLVED else None
 
 
 def cleared(alert: ServiceTitanAlert, evaluations: Mapping[str, Evaluation]) -> bool:

@@ -8,6 +8,7 @@ import getpass
 import sqlalchemy as sa
 
 from servicetitan_pipeline.alerts import silences
+from servicetitan_pipeline.alerts.state import closed_because
 from servicetitan_pipeline.cli.output import format_table
 from servicetitan_pipeline.db.engine import session_scope
 from servicetitan_pipeline.db.models import ServiceTitanAlert
@@ -42,7 +43,7 @@ def _list(args: argparse.Namespace) -> int:
             [
                 a.key,
                 a.severity,
-                a.state,
+                "closed (credential disabled)" if closed_because(a) else a.state,
                 f"{a.first_seen_at:%Y-%m-%d %H:%M}",
                 a.send_count,
                 a.pending_notification or "",

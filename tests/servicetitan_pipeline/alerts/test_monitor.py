@@ -131,6 +131,48 @@ class TestRepeatedFailures:
         assert alert.state == "resolved"
         assert alert.resolved_at is not None
 
+    def test_disabling_the_credential_closes_its_alert_without_calling_it_fixed(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        from servicetitan_pipeline.credentials.management import disable
+
+        credential = add_credential(session, 509)
+        add_failures(session, credential, 3)
+        run_sync_failure_monitor(engine, SETTINGS)
+        disable(session, str(credential.id))
+        session.commit()
+        # The failures are still in the window: the rule, which reads active credentials only, no longer sees them.
+        run_sync_failure_monitor(engine, SETTINGS)
+        run_sync_failure_monitor(engine, SETTINGS)
+        _first, closed = slack.snapshot()
+        text = message_text(closed)
+        assert "1 closed" in text
+        assert "*Closed*" in text
+        assert "its credential was disabled, so nothing watches it now; not a sign the cause was fixed" in text
+        assert "Resolved" not in text
+        assert "back to normal" not in text
+        (alert,) = alerts(engine)
+        assert (alert.state, alert.details["closed_because"], alert.pending_notification) == (
+            "resolved",
+            "credential_disabled",
+            None,
+        )
+
+    def test_an_unsent_alert_of_a_disabled_credential_closes_silently(
+        self, session: Session, engine: Engine, slack: SlackReceiver
+    ) -> None:
+        credential = add_credential(session, 510)
+        add_failures(session, credential, 3)
+        silences.add_silence(session, "repeated_failures:*", timedelta(hours=1), "maintenance", "ops")
+        session.commit()
+        run_sync_failure_monitor(engine, SETTINGS)  # held by the silence: Slack never heard of it
+        credential.is_active = False
+        session.commit()
+        run_sync_failure_monitor(engine, SETTINGS)
+        assert slack.snapshot() == []
+        (alert,) = alerts(engine)
+        assert (alert.state, alert.pending_notification) == ("resolved", None)
+
     def test_an_alert_that_fires_again_after_resolving_is_a_new_one(
         self, session: Session, engine: Engine, slack: SlackReceiver
     ) -> None:
