@@ -14,6 +14,9 @@ _SECRET_VALUE = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]+")
 # The client's errors start by naming their tenant and connection; the message has named the tenant already.
 _TENANT_PREFIX = re.compile(r"^tenant \d+ \([^)]*\):\s*")
+# Control characters (a bad record's bytes echoed in an error) and the bidirectional overrides that reorder what a
+# reader sees: shown as escapes, so a message reads as what it holds.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def count(number: int | float) -> str:
@@ -43,6 +46,7 @@ def tenant_of(subject: str) -> tuple[str, str]:
 def reason(text: object, limit: int = 300) -> str:
     """An error's first line, secrets redacted, trimmed: what a reader needs to know why."""
     line = next((line.strip() for line in str(text or "").splitlines() if line.strip()), "")
+    line = visible(line)
     line = _TENANT_PREFIX.sub("", line)
     for pattern in (_SECRET_VALUE, _BEARER):
         line = pattern.sub(lambda match: f"{match.group(1)}{match.group(2)}***", line)
@@ -56,8 +60,15 @@ def reason(text: object, limit: int = 300) -> str:
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn reads <, > and & as markup (links, mentions): escaped as Slack asks."""
+    """Slack mrkdwn reads <, > and & as markup (links, mentions): escaped as Slack asks; control and
+    direction-changing characters shown as their escapes."""
+    text = visible(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def visible(text: str) -> str:
+    """``"a\x1b[31mb"`` -> ``"a\\x1b[31mb"``: every control or direction-changing character as its escape."""
+    return _INVISIBLE.sub(lambda match: match.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def link(url: str, text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicetitan_pipeline.alerts.slack_text import count, plural, reason, tenant_label, tenant_of
+from servicetitan_pipeline.alerts.slack_text import count, escape, plural, reason, tenant_label, tenant_of
 
 
 def test_counts_and_plurals_as_a_person_writes_them() -> None:
@@ -31,3 +31,11 @@ def test_a_reason_is_the_first_line_with_secrets_redacted() -> None:
     assert reason("tenant 1003 (integration, connection 'st_1003'): refused") == "refused"
     assert reason("x" * 400).endswith("…")
     assert len(reason("x" * 400)) == 300
+
+
+def test_control_and_direction_characters_are_shown_as_escapes() -> None:
+    # A bad record's bytes echoed in an error: a terminal colour code, a bell, a right-to-left override.
+    text = "field 'name' = 'Acme\x1b[31m\x07 \u202eevil'"
+    assert reason(text) == "field 'name' = 'Acme\\x1b[31m\\x07 \\u202eevil'"
+    assert escape("<tag>\x0c") == "&lt;tag&gt;\\x0c"
+    assert escape("tab\tstays") == "tab\tstays"
