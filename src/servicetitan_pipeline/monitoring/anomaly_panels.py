@@ -1,7 +1,8 @@
 """The anomaly panels: on a tenant's page its volume against the expected band (per sync and per day), its
 freshness and its source schema; on the dashboard the anomalies firing now. The bands are the rules' own
-(anomalies/bands.py) and a schema change is marked by the rule's own test (``schema_changes``), so a chart
-and an alert never disagree. Drawn as server-side SVG, as the other charts.
+(anomalies/bands.py: the volume bands, and the freshness band at the latest sync with its "late"), and a schema
+change is marked by the rule's own test (``schema_changes``), so a chart and an alert never disagree. Drawn as
+server-side SVG, as the other charts.
 
 The thresholds are Airflow Variables that the web server does not read: the page uses their defaults."""
 
