@@ -22,6 +22,7 @@ class Condition:
     action: str  # one line on what to do
     numbers: dict[str, Any] = field(default_factory=dict)
     title: str = ""  # what the message calls it, when the rule's name would mislead (see rules.api_connectivity)
+    resource: str = ""  # the data type a per-resource rule (the anomaly rules) judged; "" for a tenant's
 
     @property
     def key(self) -> str:

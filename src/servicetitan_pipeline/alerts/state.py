@@ -81,7 +81,7 @@ def reconcile(
         alert.severity = condition.severity
         alert.credential_id = condition.credential_id
         alert.summary = condition.summary
-        alert.details = {
+        details = {
             "company": condition.company,
             "environment": condition.environment,
             "subject": condition.subject,
@@ -89,6 +89,9 @@ def reconcile(
             "numbers": condition.numbers,
             "title": condition.title,
         }
+        if condition.resource:  # what the dashboard files the alert under, never parsed back out of the key
+            details["resource"] = condition.resource
+        alert.details = details
         alert.last_seen_at = now
     _close_alerts_of_disabled_credentials(session, set(found), now)
     for key, alert in existing.items():

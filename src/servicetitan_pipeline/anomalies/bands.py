@@ -1,6 +1,7 @@
 """The anomalies as the UI shows them: for one credential, per resource, the actual volume against its expected
-band (per sync and per day) over a window, and, for the dashboard, the anomalies firing now. The bands are the
-rules' own (anomalies/baseline.py), so a chart and an alert never disagree."""
+band (per sync and per day) over a window and its freshness against the band of its latest sync, and, for the
+dashboard, the anomalies firing now. The bands are the rules' own (anomalies/baseline.py), so a chart and an
+alert never disagree."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-import sqlalchemy as sa
+from psycopg.rows import dict_row
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.anomalies.baseline import seasonal_band
+from servicetitan_pipeline.anomalies.baseline import Band, freshness_band, seasonal_band
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
-from servicetitan_pipeline.db.engine import psycopg_conninfo, session_scope
-from servicetitan_pipeline.db.models import ServiceTitanAlert
+from servicetitan_pipeline.db.engine import psycopg_conninfo
 from servicetitan_pipeline.sql_files import load_sql
 
 RESOURCES = ("customers", "invoices")
@@ -42,6 +42,24 @@ class ResourceBands:
     resource: str
     syncs: list[BandPoint]
     days: list[BandPoint]
+
+
+@dataclass(frozen=True)
+class ResourceFreshness:
+    resource: str
+    newest_modified_on: datetime | None  # the newest modifiedOn ever loaded
+    latest_started_at: datetime | None  # the latest completed sync's start; None: none completed yet
+    latest_lag_seconds: float | None  # the lag that sync ended with
+    band: Band | None  # what freshness_anomaly judges the lag by at that sync; None: not enough history yet
+
+    def age(self, now: datetime) -> float | None:
+        """Seconds since the newest modifiedOn: the lag freshness_anomaly judges."""
+        return None if self.newest_modified_on is None else (now - self.newest_modified_on).total_seconds()
+
+    def late(self, now: datetime) -> bool:
+        """Whether freshness_anomaly fires on this age (above the band; fresher than usual is no anomaly)."""
+        age = self.age(now)
+        return self.band is not None and age is not None and self.band.verdict(age) == "spike"
 
 
 def band_points(
@@ -102,26 +120,31 @@ def credential_bands(
     return result
 
 
-def current_anomalies(engine: Engine) -> list[dict[str, Any]]:
-    """The anomaly alerts firing now, for the dashboard: newest first, with what the alert says."""
-    with session_scope(engine) as session:
-        alerts = session.scalars(
-            sa.select(ServiceTitanAlert)
-            .where(ServiceTitanAlert.state == "firing", ServiceTitanAlert.rule.in_(ANOMALY_RULES))
-            .order_by(ServiceTitanAlert.first_seen_at.desc(), ServiceTitanAlert.key)
+def credential_freshness(
+    engine: Engine, credential_id: uuid.UUID, now: datetime, settings: AnomalySettings
+) -> list[ResourceFreshness]:
+    """Per resource profiled, the newest modifiedOn loaded and the band freshness_anomaly judges its age by, at
+    the latest sync completed by ``now``."""
+    with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(
+            load_sql("anomalies/select_credential_freshness"),
+            {"credential_id": credential_id, "now": now, "history_days": settings.history_days},
         )
-        return [
-            {
-                "rule": alert.rule,
-                "key": alert.key,
-                "resource": alert.key.removeprefix(f"{alert.rule}:").split(":")[0],
-                "credential_id": alert.credential_id,
-                "company": (alert.details or {}).get("company"),
-                "environment": (alert.details or {}).get("environment"),
-                "severity": alert.severity,
-                "summary": alert.summary,
-                "numbers": (alert.details or {}).get("numbers") or {},
-                "first_seen_at": alert.first_seen_at,
-            }
-            for alert in alerts
-        ]
+        rows = cursor.fetchall()
+    result = []
+    for row in rows:
+        at, lag = row["latest_started_at"], row["latest_lag_seconds"]
+        history = zip(row["history_started"] or [], row["history_lags"] or [], strict=True)
+        band = None if at is None else freshness_band(history, at, settings)
+        result.append(
+            ResourceFreshness(row["resource"], row["newest_modified_on"], at, None if lag is None else float(lag), band)
+        )
+    return result
+
+
+def current_anomalies(engine: Engine) -> list[dict[str, Any]]:
+    """The anomaly alerts firing now, for the dashboard: newest first, with what the alert says, under the
+    credential's current company name."""
+    with psycopg.connect(psycopg_conninfo(engine)) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(load_sql("anomalies/select_current_anomalies"), {"rules": list(ANOMALY_RULES)})
+        return [{**row, "numbers": row["numbers"] or {}} for row in cursor.fetchall()]

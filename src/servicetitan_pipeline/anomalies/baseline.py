@@ -107,5 +107,22 @@ def seasonal_band(
     return Band(median, low, high, samples, f"{basis} {at.hour:02d}:00 UTC" if hourly else basis)
 
 
+def freshness_band(
+    history: Iterable[tuple[datetime, float | None]], at: datetime, settings: AnomalySettings
+) -> Band | None:
+    """The band of a resource's freshness lag (seconds) at ``at``, the start of its latest sync, from ``history``
+    ((sync start, the lag it ended with) pairs; None, a sync before any record was loaded, is no lag): what
+    freshness_anomaly judges by and the tenant page shows. Late is above its ``high``; None as seasonal_band."""
+    return seasonal_band(
+        ((moment, float(lag)) for moment, lag in history if lag is not None),
+        at,
+        settings,
+        floor=settings.min_freshness_excess_hours * 3600,
+        # The wait for a sparse tenant's next record has a long tail: late is also a multiple of the usual lag.
+        relative=max(settings.freshness_min_ratio - 1, 0.0),
+        count_noise=False,  # a lag is a duration, not a count
+    )
+
+
 def _number(value: float) -> str:
     return f"{max(value, 0):,.0f}" if abs(value) >= 10 else f"{max(value, 0):.1f}"

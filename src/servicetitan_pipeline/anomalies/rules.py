@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from servicetitan_pipeline.alerts.conditions import LOW, MEDIUM, Condition, Evaluation
 from servicetitan_pipeline.alerts.settings import AlertSettings
-from servicetitan_pipeline.anomalies.baseline import Band, seasonal_band
+from servicetitan_pipeline.anomalies.baseline import Band, freshness_band, seasonal_band
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.metrics import DataQualityMetrics
 from servicetitan_pipeline.sql_files import load_sql
@@ -48,6 +48,7 @@ def _condition(row: dict[str, Any], rule: str, severity: str, summary: str, acti
         summary=summary,
         action=action,
         numbers=numbers,
+        resource=row["resource"],
     )
 
 
@@ -177,19 +178,8 @@ class AnomalyRules:
         for row in self._recent_syncs(conn, alert_settings):
             if row["newest_modified_on"] is None:
                 continue
-            history = [
-                (moment, float(lag))
-                for moment, lag in zip(row["history_started"], row["history_lags"], strict=True)
-                if lag is not None
-            ]
-            band = seasonal_band(
-                history,
-                row["started_at"],
-                self.settings,
-                floor=self.settings.min_freshness_excess_hours * 3600,
-                relative=max(self.settings.freshness_min_ratio - 1, 0.0),
-                count_noise=False,
-            )
+            history = zip(row["history_started"], row["history_lags"], strict=True)
+            band = freshness_band(history, row["started_at"], self.settings)
             actual = (self.now - row["newest_modified_on"]).total_seconds()
             lags[row["resource"]].append(actual)
             if band is None:

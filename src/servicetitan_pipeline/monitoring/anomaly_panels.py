@@ -1,7 +1,8 @@
 """The anomaly panels: on a tenant's page its volume against the expected band (per sync and per day), its
 freshness and its source schema; on the dashboard the anomalies firing now. The bands are the rules' own
-(anomalies/bands.py) and a schema change is marked by the rule's own test (``schema_changes``), so a chart
-and an alert never disagree. Drawn as server-side SVG, as the other charts.
+(anomalies/bands.py: the volume bands, and the freshness band at the latest sync with its "late"), and a schema
+change is marked by the rule's own test (``schema_changes``), so a chart and an alert never disagree. Drawn as
+server-side SVG, as the other charts.
 
 The thresholds are the monitors' (the Variable servicetitan_anomaly_settings), which the web server passes in."""
 
@@ -17,7 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from servicetitan_pipeline.anomalies.bands import BandPoint, ResourceBands, credential_bands
+from servicetitan_pipeline.anomalies.bands import (
+    BandPoint,
+    ResourceBands,
+    ResourceFreshness,
+    credential_bands,
+    credential_freshness,
+)
 from servicetitan_pipeline.anomalies.rules import schema_changes
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.monitoring.dashboard import _fmt, _ticks
@@ -32,7 +39,7 @@ class TenantAnomalies:
     since: datetime
     settings: AnomalySettings
     bands: list[ResourceBands]
-    freshness: list[dict[str, Any]] = field(default_factory=list)
+    freshness: list[ResourceFreshness] = field(default_factory=list)
     fields: list[dict[str, Any]] = field(default_factory=list)  # rows of monitoring/select_tenant_source_fields
 
 
@@ -47,14 +54,8 @@ def load_tenant_anomalies(
     settings = settings or AnomalySettings()
     since = now - timedelta(days=days)
     bands = credential_bands(engine, credential_id, since, now, settings)
+    freshness = credential_freshness(engine, credential_id, now, settings)
     with engine.connect() as conn:
-        freshness = [
-            dict(row._mapping)
-            for row in conn.execute(
-                sa.text(load_sql("monitoring/select_tenant_freshness")),
-                {"credential_id": credential_id, "since": now - timedelta(days=settings.history_days)},
-            )
-        ]
         fields = [
             dict(row._mapping)
             for row in conn.execute(
@@ -193,35 +194,40 @@ def _hours(seconds: float | None) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
+def _usual_lag(row: ResourceFreshness) -> str:
+    """The band freshness_anomaly judges the age by, as its alert says it."""
+    if row.latest_started_at is None:
+        return '<span class="empty">no completed sync yet</span>'
+    if row.band is None:
+        return '<span class="empty">not enough history yet</span>'
+    band = row.band
+    return (
+        f"usually up to {_hours(band.high)} (median {_hours(band.expected)}) "
+        f"<span class='note'>{escape(band.basis)}, {band.samples} syncs</span>"
+    )
+
+
 def freshness_table(view: TenantAnomalies) -> str:
     if not view.freshness:
         return '<p class="empty">Freshness: no record loaded yet.</p>'
     rows = []
     for row in view.freshness:
-        newest = row["newest_modified_on"]
-        age = (view.now - newest).total_seconds() if newest is not None else None
-        samples = int(row["lag_samples"] or 0)
-        oldest = row["oldest_lag_at"]
-        # As the baselines: enough syncs, the oldest old enough; else no "usual" to compare with.
-        if (
-            row["usual_lag_seconds"] is None
-            or samples < view.settings.min_history_samples
-            or view.now - oldest < timedelta(days=view.settings.min_history_days)
-        ):
-            usual = '<span class="empty">not enough history yet</span>'
-        else:
-            usual = f"{_hours(float(row['usual_lag_seconds']))} <span class='note'>(median of {samples} syncs)</span>"
-        latest = row["latest_lag_seconds"]
+        late = row.late(view.now)
+        age = _hours(row.age(view.now))
+        if late:
+            age += ' <span class="badge failed">late</span>'
         rows.append(
-            f"<tr><th scope=row>{escape(row['resource'])}</th>"
-            f"<td>{_time(newest)}</td><td>{_hours(age)}</td>"
-            f"<td>{_hours(None if latest is None else float(latest))}</td><td>{usual}</td></tr>"
+            f"<tr{' class=late' if late else ''}><th scope=row>{escape(row.resource)}</th>"
+            f"<td>{_time(row.newest_modified_on)}</td><td>{age}</td><td>{_hours(row.latest_lag_seconds)}</td>"
+            f"<td>{_usual_lag(row)}</td></tr>"
         )
     return (
-        '<div class="scroll"><table class="freshness"><caption>Freshness: how old the newest record loaded is'
-        f" (usual lag over {view.settings.history_days} days)</caption><thead><tr><th scope=col>Resource</th>"
-        "<th scope=col>Newest modifiedOn</th><th scope=col>Age now</th><th scope=col>Lag at the last sync</th>"
-        f"<th scope=col>Usual lag</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        '<div class="scroll"><table class="freshness"><caption>Freshness: how old the newest record loaded is, '
+        "against the lag the freshness alert allows at the last sync (the tenant's own, at the same UTC hour and "
+        f"day type over {view.settings.history_days} days); late is what the alert fires on</caption><thead><tr>"
+        "<th scope=col>Resource</th><th scope=col>Newest modifiedOn</th><th scope=col>Age now</th>"
+        "<th scope=col>Lag at the last sync</th><th scope=col>Usual lag at the last sync</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from servicetitan_pipeline.anomalies.baseline import Band, day_type, robust_band, seasonal_band
+from servicetitan_pipeline.anomalies.baseline import Band, day_type, freshness_band, robust_band, seasonal_band
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from tests.servicetitan_pipeline.anomalies.noise import poisson
 
@@ -108,6 +108,22 @@ def test_a_perfectly_steady_tenant_has_a_floor() -> None:
     assert (median, low, high) == (100.0, 50.0, 150.0)  # MAD 0: the relative floor holds
     median, low, high = robust_band([0.0] * 20, width=5.0, floor=10.0, relative=0.5, count_noise=True)
     assert (low, high) == (-10.0, 10.0)  # nothing usual: a few records are no spike
+
+
+def test_a_freshness_band_is_the_slot_s_lag_with_the_freshness_floors() -> None:
+    at = START + timedelta(days=DAYS, hours=10)  # a Wednesday
+    weekdays = [at - timedelta(days=d) for d in range(1, 29) if day_type(at - timedelta(days=d)) == "weekday"]
+    # A steady lag (MAD 0): at least min_freshness_excess_hours above the median...
+    quick = freshness_band([(moment, 600.0) for moment in weekdays], at, SETTINGS)
+    assert quick is not None
+    assert (quick.expected, quick.high, quick.samples) == (600.0, 600.0 + 6 * 3600, len(weekdays))
+    assert quick.basis == "Wednesday 10:00 UTC"
+    # ...and at least freshness_min_ratio times it: a sparse tenant's usual 8 h lag is late past 24 h.
+    sparse = freshness_band([(moment, 8 * 3600.0) for moment in weekdays], at, SETTINGS)
+    assert sparse is not None
+    assert sparse.high == 24 * 3600
+    # A sync before any record was loaded has no lag: no value of the history, so here no verdict.
+    assert freshness_band([(moment, None) for moment in weekdays], at, SETTINGS) is None
 
 
 def test_a_band_describes_itself() -> None:

@@ -9,12 +9,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from servicetitan_pipeline.anomalies.bands import BandPoint, ResourceBands
+from servicetitan_pipeline.anomalies.bands import BandPoint, ResourceBands, ResourceFreshness
+from servicetitan_pipeline.anomalies.baseline import Band
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.monitoring.anomaly_panels import (
     TenantAnomalies,
     band_chart,
     field_changes,
+    freshness_table,
     schema_table,
     volume_section,
 )
@@ -67,6 +69,43 @@ def test_not_enough_history_is_said_plainly() -> None:
 
     partly = TenantAnomalies(NOW, SINCE, SETTINGS, [ResourceBands("invoices", [unjudged(2, 10), judged(1, 100)], [])])
     assert "1 of 2 without a band" in volume_section(partly)
+
+
+def freshness(resource: str, age_hours: float, band: Band | None, synced: bool = True) -> ResourceFreshness:
+    latest = NOW - timedelta(minutes=25) if synced else None
+    return ResourceFreshness(resource, NOW - timedelta(hours=age_hours), latest, 900.0 if synced else None, band)
+
+
+def test_the_freshness_table_shows_the_rule_s_band_and_marks_a_late_age() -> None:
+    band = Band(expected=2 * 3600, low=-6 * 3600, high=8 * 3600, samples=20, basis="weekday 11:00 UTC")
+    rows = [
+        freshness("invoices", 30.0, band),  # above the band: what freshness_anomaly fires on
+        freshness("customers", 7.9, band),  # within it
+    ]
+    html = freshness_table(TenantAnomalies(NOW, SINCE, SETTINGS, [], rows))
+    invoices = re.search(r"<tr class=late><th scope=row>invoices</th>.*?</tr>", html)
+    assert invoices is not None
+    assert '30.0 h <span class="badge failed">late</span>' in invoices.group(0)
+    assert "usually up to 8.0 h (median 2.0 h)" in invoices.group(0)
+    assert "weekday 11:00 UTC, 20 syncs" in invoices.group(0)
+    customers = re.search(r"<tr><th scope=row>customers</th>.*?</tr>", html)
+    assert customers is not None
+    assert "badge" not in customers.group(0)
+    assert "usually up to 8.0 h" in customers.group(0)
+
+
+def test_the_freshness_table_says_when_the_rule_has_no_band() -> None:
+    rows = [freshness("invoices", 300.0, None), freshness("customers", 300.0, None, synced=False)]
+    html = freshness_table(TenantAnomalies(NOW, SINCE, SETTINGS, [], rows))
+    assert "badge" not in html  # no band, no verdict: never late
+    assert "class=late" not in html
+    invoices = re.search(r"<th scope=row>invoices</th>.*?</tr>", html)
+    assert invoices is not None
+    assert "not enough history yet" in invoices.group(0)
+    assert "no completed sync yet" in html
+    assert freshness_table(TenantAnomalies(NOW, SINCE, SETTINGS, [])) == (
+        '<p class="empty">Freshness: no record loaded yet.</p>'
+    )
 
 
 def field(resource: str, name: str, json_type: str, first: datetime, last: datetime, **extra: Any) -> dict[str, Any]:
