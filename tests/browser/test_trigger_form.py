@@ -17,6 +17,7 @@ DEMO_CREDENTIALS = [
     "Acme Plumbing (integration, tenant 1001)",
     "Bright HVAC (integration, tenant 1002)",
     "Crest Electric (integration, tenant 1003)",
+    "Drift Demo Roofing (integration, tenant 1004)",
 ]
 
 

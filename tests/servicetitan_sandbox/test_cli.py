@@ -53,7 +53,7 @@ def test_serves_and_prints_the_base_url_and_tenant_ids_never_secrets() -> None:
         tenants = process.stdout.readline()
         assert banner.startswith("ServiceTitan sandbox at http://127.0.0.1:")
         base_url = banner.split(" at ")[1].split()[0]
-        assert tenants.strip() == "tenants: 1001, 1002, 1003"
+        assert tenants.strip() == "tenants: 1001, 1002, 1003, 1004"
         token = httpx.post(
             f"{base_url}/connect/token",
             data={

@@ -24,14 +24,15 @@ def problems_of(raw: object) -> list[str]:
     return caught.value.problems
 
 
-def test_example_file_has_the_three_demo_tenants() -> None:
+def test_example_file_has_the_four_demo_tenants() -> None:
     loaded = load_config(EXAMPLE)
-    assert [t.tenant_id for t in loaded.tenants] == [1001, 1002, 1003]
+    assert [t.tenant_id for t in loaded.tenants] == [1001, 1002, 1003, 1004]
     by_id = {t.tenant_id: t for t in loaded.tenants}
     assert set(COMPANIES) == set(by_id)  # the demo names each tenant's company
     assert by_id[1001].faults == default_config().tenants[0].faults  # healthy
     assert by_id[1002].faults.bad_record_rate > 0
     assert by_id[1003].faults.invalid_credentials
+    assert by_id[1004].faults == by_id[1001].faults  # healthy: the demo's schema-drift tenant
 
 
 def test_defaults_are_servicetitans_limits_and_one_healthy_tenant() -> None:

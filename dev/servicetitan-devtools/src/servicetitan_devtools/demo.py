@@ -1,11 +1,12 @@
 """``make demo``: the main job end to end on embedded defaults, then what happened.
 
-In the demo's world (``demo_world``: the sandbox with three tenants from sandbox.example.yaml, healthy, some
-bad records, invalid credentials; a local Slack webhook receiver; the three credentials onboarded), runs the
-real ``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and the record counts;
-then runs the health monitor once, shows one anomaly caught (a field retyped by the sandbox, a sync at a simulated
-day later, the 15-minute monitor's schema_drift alert), and prints every Slack message the local receiver got
-(the failed task's, the alerts', the drift, the digest).
+In the demo's world (``demo_world``: the sandbox with four tenants from sandbox.example.yaml, healthy, some
+bad records, invalid credentials, and the drift tenant; a local Slack webhook receiver; the four credentials
+onboarded), runs the real ``servicetitan_sync`` DAG with ``airflow dags test``, and prints the sync-log rows and
+the record counts; then runs the health monitor once, shows one anomaly caught (a field retyped by the sandbox in
+the drift tenant's invoices, first profiled days ago; a sync and the 15-minute monitor's schema_drift alert, now),
+and prints every Slack message the local receiver got (the failed task's, the alerts', the drift, the digest).
+Everything it writes is dated now, or in the past for what it simulates.
 Idempotent: a second demo resumes from the stored export positions and loads nothing twice.
 """
 
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from servicetitan_devtools.demo_world import COMPANIES, demo_world
+from servicetitan_devtools.demo_world import COMPANIES, DRIFT_TENANT, demo_world
 from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_devtools.slack_receiver import SlackReceiver, as_text
 from servicetitan_pipeline.cli.output import format_table
@@ -35,7 +37,8 @@ from servicetitan_pipeline.data_quality.report import format_score
 from servicetitan_pipeline.db import migrate
 from servicetitan_pipeline.db.engine import get_engine
 
-DRIFT_TENANT = 1001  # healthy in the demo's world
+# A scenario's start before any version: the retype applies to every invoice the sandbox serves.
+EVERY_VERSION = "2000-01-01T00:00:00Z"
 
 
 def run_demo(say: Callable[[str], None] = print) -> None:
@@ -103,61 +106,70 @@ def _slack_sender(slack: SlackReceiver) -> Callable[[str, list[dict[str, Any]]],
 def catch_schema_drift(
     engine: sa.Engine, sandbox_url: str, tenant_id: int, send: Callable[[str, list[dict[str, Any]]], None]
 ) -> list[str]:
-    """One anomaly caught: from a day after now, the sandbox serves the tenant's invoices with ``summary`` as a
-    number; a sync then (a simulated clock: the drift rule needs a profile from before its 24 h window, and the
-    first profile was just made), then the 15-minute monitor at that time, posting with ``send``."""
-    from servicetitan_devtools.simulation import NullMetrics, SimulatedClock
+    """One anomaly caught, at the real time: the sandbox serves ``summary`` as a number in every invoice of the
+    tenant, whose invoices were first profiled days ago (``demo_world.first_sync_in_the_past``), before the drift
+    rule's 24 h window; a full sync of its invoices, then the 15-minute monitor, posting with ``send``."""
+    from servicetitan_devtools.simulation import NullMetrics
     from servicetitan_pipeline.alerts.monitor import run_sync_failure_monitor
     from servicetitan_pipeline.alerts.settings import AlertSettings
     from servicetitan_pipeline.db.engine import session_scope
-    from servicetitan_pipeline.db.models import ServiceTitanCredential
+    from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanResourceProfile
     from servicetitan_pipeline.sync.runner import run_sync
     from servicetitan_pipeline.sync.targets import SyncTarget
 
-    later = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
-    admin = f"{sandbox_url}/sandbox/tenants/{tenant_id}"
-    scenario = {"kind": "field_retyped", "resource": "invoices", "from": later.isoformat(), "field": "summary"}
-    httpx.post(f"{admin}/scenarios", json=scenario).raise_for_status()
-    # Invoices changed at ``later`` (changed only: the record counts still match the sandbox's on the next demo);
-    # every version stamped from then on has the new type.
-    change = {"modified_invoices": 40, "at": later.isoformat()}
-    httpx.post(f"{admin}/advance", json=change).raise_for_status()
     with session_scope(engine) as session:
         credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
-        target = SyncTarget(str(credential.id), credential.label, "invoices", "scheduled", False)
+        # A full sync: the sandbox adds no new versions (a position in versions added here would be unknown to
+        # the next demo's sandbox, which starts again from the initial history), so only reading every invoice
+        # again sees the new type.
+        target = SyncTarget(str(credential.id), credential.label, "invoices", "manual", True)
         credential_id = credential.id
+        profile = session.get(ServiceTitanResourceProfile, (credential_id, "invoices"))
+        first_profiled = profile.first_profiled_at if profile else None
+    scenario = {"kind": "field_retyped", "resource": "invoices", "from": EVERY_VERSION, "field": "summary"}
+    httpx.post(f"{sandbox_url}/sandbox/tenants/{tenant_id}/scenarios", json=scenario).raise_for_status()
     # The summary below says what the sync and the monitor did.
     for name in ("servicetitan_pipeline.sync", "servicetitan_pipeline.alerts"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    # The export position this sync stores is of a sandbox generation the next demo's sandbox (restarted at
-    # generation 0) will not have: the next demo resumes from the DAG run's position instead.
-    position = sa.text(
-        "SELECT continue_from FROM servicetitan_sync_checkpoints WHERE credential_id = :id AND resource = 'invoices'"
-    )
-    with engine.connect() as conn:
-        before = conn.execute(position, {"id": credential_id}).scalar_one_or_none()
     began = time.perf_counter()
-    outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics(), clock=SimulatedClock(later))
-    if before is not None:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "UPDATE servicetitan_sync_checkpoints SET continue_from = :before"
-                    " WHERE credential_id = :id AND resource = 'invoices'"
-                ),
-                {"before": before, "id": credential_id},
-            )
-    report = run_sync_failure_monitor(engine, AlertSettings(api_sample_size=0), send, now=later + timedelta(minutes=15))
+    synced = datetime.now(UTC)
+    outcome = run_sync(target, engine=engine, metrics_backend=NullMetrics())
+    checked = datetime.now(UTC)
+    report = run_sync_failure_monitor(engine, AlertSettings(api_sample_size=0), send, now=checked)
     drift = [key for key in report.conditions if key.startswith("schema_drift:")]
     # A demo run again within a day finds the alert it raised still firing: found again, not sent twice.
     sent = "sent to Slack" if any(key.startswith("firing:schema_drift:") for key in report.sent) else "already sent"
+    found = (
+        f"{', '.join(drift)} ({sent})" if drift else f"no drift found{_why_no_drift(engine, credential_id, checked)}"
+    )
+    history = f"{first_profiled:%Y-%m-%d %H:%M} UTC (simulated when onboarded)" if first_profiled else "never"
     return [
-        f"sandbox: invoices' summary retyped (text → number) from {later:%Y-%m-%d %H:%M} UTC (a simulated day later)",
-        f"sync of invoices at {later:%H:%M} UTC: {outcome.status}, {outcome.processed:,} record(s) read and profiled",
-        f"15-minute monitor at {later + timedelta(minutes=15):%H:%M} UTC: "
-        + (f"{', '.join(drift)} ({sent})" if drift else "no drift found")
-        + f" ({time.perf_counter() - began:.1f} s)",
+        f"its invoices first profiled: {history}",
+        "sandbox: summary retyped (text → number) in every invoice, from now on",
+        f"full sync of invoices at {synced:%H:%M} UTC (now): {outcome.status}, {outcome.processed:,} read",
+        f"15-minute monitor at {checked:%H:%M} UTC (now): {found} ({time.perf_counter() - began:.1f} s)",
     ]
+
+
+def _why_no_drift(engine: sa.Engine, credential_id: uuid.UUID, now: datetime) -> str:
+    """Why the rule saw no retype: its window holds the first profile, or the retype was seen before it."""
+    from servicetitan_pipeline.anomalies.settings import AnomalySettings
+    from servicetitan_pipeline.db.engine import session_scope
+    from servicetitan_pipeline.db.models import ServiceTitanResourceProfile, ServiceTitanSourceField
+
+    hours = AnomalySettings.from_variables().schema_drift_window_hours
+    with session_scope(engine) as session:
+        profile = session.get(ServiceTitanResourceProfile, (credential_id, "invoices"))
+        retyped = session.get(ServiceTitanSourceField, (credential_id, "invoices", "summary", "number"))
+        if (
+            profile is not None
+            and profile.first_profiled_at
+            and profile.first_profiled_at > now - timedelta(hours=hours)
+        ):
+            return f": its first profile is within the rule's {hours} h window"
+        if retyped is not None and retyped.first_seen_at < now - timedelta(hours=hours):
+            return f": summary is a number since {retyped.first_seen_at:%Y-%m-%d %H:%M} UTC, over {hours} h ago"
+    return ""
 
 
 def _run_health_monitor(engine: sa.Engine, slack: SlackReceiver) -> str:
@@ -211,8 +223,7 @@ def _sync_log_table(engine: sa.Engine, since: datetime) -> str:
                 "SELECT c.company_name, l.sync_type, l.data_type, l.status, l.records_processed,"
                 " l.records_successful, l.records_failed, l.processing_time_seconds, l.error_message"
                 " FROM servicetitan_sync_logs l JOIN servicetitan_credentials c ON c.id = l.credential_id"
-                # Not the anomaly section's sync of a previous demo, stamped a simulated day later.
-                " WHERE l.started_at >= :since AND l.started_at <= now() ORDER BY c.company_name, l.started_at"
+                " WHERE l.started_at >= :since ORDER BY c.company_name, l.started_at"
             ),
             {"since": since},
         ).all()

@@ -1,6 +1,7 @@
-"""The demo's world: the ServiceTitan sandbox with the three tenants of sandbox.example.yaml, the local Slack
-webhook receiver with the ``slack_alerts`` connection pointed at it, and the three credentials onboarded
-against that sandbox. ``make demo`` runs one DAG in it; ``make run`` (and the browser tests) run Airflow in it.
+"""The demo's world: the ServiceTitan sandbox with the four tenants of sandbox.example.yaml, the local Slack
+webhook receiver with the ``slack_alerts`` connection pointed at it, and the four credentials onboarded
+against that sandbox, the drift tenant's with a first sync days back (simulated). ``make demo`` runs one DAG
+in it; ``make run`` (and the browser tests) run Airflow in it.
 
 Needs the Airflow environment prepared (``DevEnvironment.prepare``): it writes Airflow connections.
 """
@@ -11,6 +12,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from servicetitan_devtools.dev_environment import PROJECT_ROOT
 from servicetitan_devtools.slack_receiver import DEFAULT_PORT, SlackReceiver
@@ -22,7 +26,11 @@ from servicetitan_sandbox import SandboxServer
 from servicetitan_sandbox.config import TenantConfig, load_config
 
 SANDBOX_CONFIG = PROJECT_ROOT / "sandbox.example.yaml"
-COMPANIES = {1001: "Acme Plumbing", 1002: "Bright HVAC", 1003: "Crest Electric"}
+COMPANIES = {1001: "Acme Plumbing", 1002: "Bright HVAC", 1003: "Crest Electric", 1004: "Drift Demo Roofing"}
+# The demo's schema-drift section retypes a field of this tenant's invoices. A tenant of its own: the rule
+# needs the field seen before its 24 h window, and the others' first profiles are the DAG run's, made now.
+DRIFT_TENANT = 1004
+FIRST_SYNC_DAYS_BACK = 3
 
 
 @dataclass
@@ -47,8 +55,34 @@ def demo_world(sandbox_port: int = 0, slack_port: int = DEFAULT_PORT) -> Iterato
         tenants = [tenant for tenant_id in config.tenant_ids() if (tenant := config.tenant(tenant_id))]
         world = DemoWorld(sandbox, slack, [tenant.tenant_id for tenant in tenants])
         world.onboarding = [_onboard(store, tenant, sandbox.base_url) for tenant in tenants]
+        if DRIFT_TENANT in world.tenant_ids and (first := first_sync_in_the_past(DRIFT_TENANT)) is not None:
+            world.onboarding.append(
+                f"{COMPANIES[DRIFT_TENANT]}: its first sync simulated at {first:%Y-%m-%d %H:%M} UTC "
+                f"({FIRST_SYNC_DAYS_BACK} days back)"
+            )
         _publish_trigger_form_choices()
         yield world
+
+
+def first_sync_in_the_past(tenant_id: int, engine: sa.Engine | None = None) -> datetime | None:
+    """The first sync of the tenant's credential, simulated ``FIRST_SYNC_DAYS_BACK`` days ago (on the hour), if it
+    was never synced; its time, or None when it had been. The sandbox is not advanced: the sync reads the tenant's
+    initial history (all of it older than that), so the export positions it stores are in every later sandbox."""
+    from servicetitan_devtools.simulation import QUIETED_LOGGERS, quieted, sync_at
+    from servicetitan_pipeline.db.engine import get_engine
+    from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanSyncLog
+    from servicetitan_pipeline.sync.targets import SyncTarget
+
+    engine = engine or get_engine()
+    with session_scope(engine) as session:
+        credential = session.query(ServiceTitanCredential).filter_by(tenant_id=tenant_id).one()
+        if session.query(ServiceTitanSyncLog.id).filter_by(credential_id=credential.id).first() is not None:
+            return None
+        target = SyncTarget(str(credential.id), credential.label, "both", "scheduled", False)
+    at = (datetime.now(UTC) - timedelta(days=FIRST_SYNC_DAYS_BACK)).replace(minute=0, second=0, microsecond=0)
+    with quieted(QUIETED_LOGGERS):
+        sync_at(target, at, engine=engine)
+    return at
 
 
 def _publish_trigger_form_choices() -> None:

@@ -99,7 +99,7 @@ def simulate_syncs(
     done: list[SimulatedSync] = []
     try:
         for at in times:
-            with _quieted(QUIETED_LOGGERS if quiet else ()):
+            with quieted(QUIETED_LOGGERS if quiet else ()):
                 simulated = _sync_at(client, advance_url, at, target, engine, make_client)
             done.append(simulated)
             if after_sync is not None:
@@ -116,16 +116,24 @@ def _sync_at(
     response = client.post(advance_url, json={"until": at.isoformat().replace("+00:00", "Z")})
     response.raise_for_status()
     try:
-        outcome = run_sync(
-            target, engine=engine, make_client=make_client, metrics_backend=NullMetrics(), clock=SimulatedClock(at)
-        )
+        outcome = sync_at(target, at, engine=engine, make_client=make_client)
     except Exception as exc:  # the sync's row says why; the simulation goes on
         return SimulatedSync(at, None, response.json(), error=exc)
     return SimulatedSync(at, outcome, response.json())
 
 
+def sync_at(
+    target: SyncTarget, at: datetime, *, engine: Engine, make_client: ClientFactory = hook_client
+) -> SyncOutcome:
+    """One sync of ``target`` as if it ran at ``at``: its sync-log row and what it observed are stamped then.
+    The sandbox is not advanced: the caller decides what the tenant holds by then."""
+    return run_sync(
+        target, engine=engine, make_client=make_client, metrics_backend=NullMetrics(), clock=SimulatedClock(at)
+    )
+
+
 @contextmanager
-def _quieted(names: Iterable[str]) -> Iterator[None]:
+def quieted(names: Iterable[str]) -> Iterator[None]:
     loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
