@@ -62,9 +62,10 @@ def test_the_anomaly_panels_show_the_drop_against_its_band(
     expect(frame.locator("html")).to_have_attribute("data-theme", theme)
 
     panel = frame.locator("section#anomalies")
-    row = panel.locator("table.anomalies tbody tr").filter(has_text=COMPANY)
+    # The seeded volume alert's row. (The stack's own 15-minute monitor may also judge the seeded fields and
+    # raise a schema-drift alert of this tenant: a row of its own, not this one.)
+    row = panel.locator("table.anomalies tbody tr").filter(has_text=COMPANY).filter(has_text="Volume per sync")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("Volume per sync")
     expect(row).to_contain_text("invoices")
     expect(row).to_contain_text(f"{DROP} vs ")
     no_sideways_scroll(frame, f"the dashboard at {size[0]} px")
