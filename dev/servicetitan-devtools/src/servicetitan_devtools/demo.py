@@ -70,7 +70,7 @@ def run_demo(say: Callable[[str], None] = print) -> None:
         say(_sync_log_table(engine, started))
         say("\n-- records in PostgreSQL against the sandbox's own counts --")
         say(_counts_table(engine, world.sandbox.base_url, world.tenant_ids))
-        say("\n-- data quality of what this run loaded (Great Expectations suites in expectations/) --")
+        say("\n-- data quality of what this run validated (records loaded since the last validation; expectations/) --")
         say(_quality_table(engine, started))
         say("\n-- the health monitor (servicetitan_monitor_health's work, run here once) --")
         say(f"  {_run_health_monitor(engine, world.slack)}")
