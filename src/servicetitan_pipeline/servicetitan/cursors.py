@@ -41,7 +41,11 @@ class ModifiedSinceCursor:
         return PageNumberPaginator(self.page_size, max_pages=max_pages)
 
     def filters(self) -> dict[str, str]:
-        return {"modifiedOnOrAfter": self.modified_since.isoformat()} if self.modified_since else {}
+        # Oldest change first: a record changed while the pages are read moves to the end and is read again
+        # (loading is idempotent). In the default order (by id) an old record newly changed would slot in
+        # among the pages already read and push an unread one back onto them: read by nobody.
+        since = {"modifiedOnOrAfter": self.modified_since.isoformat()} if self.modified_since else {}
+        return {"sort": "+ModifiedOn", **since}
 
     @staticmethod
     def checkpoint(body: dict[str, Any]) -> str | None:

@@ -121,6 +121,19 @@ class TestReading:
         assert len(set(customers)) == counts["customers"]
         assert len(set(invoices)) == counts["invoices"]
 
+    def test_list_reads_come_oldest_change_first_across_pages(
+        self, start_sandbox: Callable[..., SandboxServer]
+    ) -> None:
+        server = start_sandbox()
+        # Old invoices changed now: in id order they would sit among the first pages.
+        change = {"new_invoices": 0, "modified_invoices": 20, "new_customers": 0, "modified_customers": 0}
+        httpx.post(f"{server.base_url}/sandbox/tenants/{TENANT}/advance", json=change).raise_for_status()
+        with make_client(server) as client:
+            pages = list(client.list(INVOICES, ModifiedSinceCursor(page_size=100)))
+        assert len(pages) > 1
+        modified = [record.fields.modifiedOn for page in pages for record in page.records]
+        assert modified == sorted(modified)
+
     def test_incremental_export_after_changes(self, start_sandbox: Callable[..., SandboxServer]) -> None:
         server = start_sandbox()
         with make_client(server) as client:
