@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from servicetitan_pipeline.db.models import (
+    ServiceTitanAlert,
     ServiceTitanCredential,
     ServiceTitanDataQualityResult,
     ServiceTitanSyncLog,
@@ -27,6 +28,23 @@ def make_credential(**overrides: Any) -> ServiceTitanCredential:
     }
     values.update(overrides)
     return ServiceTitanCredential(**values)
+
+
+def make_alert(credential: ServiceTitanCredential, key: str, **overrides: Any) -> ServiceTitanAlert:
+    """A firing alert of ``key`` (``rule:subject``) for ``credential``, seen at the factories' fixed time."""
+    seen = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    values: dict[str, Any] = {
+        "key": key,
+        "rule": key.split(":")[0],
+        "severity": "medium",
+        "credential_id": credential.id,
+        "state": "firing",
+        "summary": key,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+    }
+    values.update(overrides)
+    return ServiceTitanAlert(**values)
 
 
 def make_sync_log(credential: ServiceTitanCredential, **overrides: Any) -> ServiceTitanSyncLog:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import ORIGINAL_ENVIRONMENT
 
@@ -261,6 +261,18 @@ def embedded(page: Page) -> Frame:
     frame = handle.content_frame() if handle else None
     assert frame is not None, "the Airflow UI shows no embedded page"
     frame.wait_for_load_state()
+    return frame
+
+
+def open_embedded(page: Page, path: str, theme: str, size: tuple[int, int]) -> Frame:
+    """The plugin page at ``path`` (``/plugin/...``) inside the Airflow UI, at ``size``, in Airflow's ``theme``
+    (set as Airflow's colour-mode switch keeps it), once the embedded page has taken the theme on."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto("/")
+    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)
+    page.goto(path)
+    frame = embedded(page)
+    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
     return frame
 
 

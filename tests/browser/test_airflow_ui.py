@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, wait_for_run
+from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, embedded, open_embedded, wait_for_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.isolated]
 
@@ -127,7 +127,7 @@ def test_the_dashboard_opens_inside_the_airflow_ui(page: Page) -> None:
     page.get_by_role("menuitem", name="ServiceTitan", exact=True).click()
     # Airflow mirrors the iframe's path into its address: once, not /plugin/servicetitan/servicetitan/...
     expect(page).to_have_url(re.compile(r"/plugin/monitoring/servicetitan/dashboard$"))
-    frame = _embedded_frame(page)
+    frame = embedded(page)
     expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
     _assert_no_horizontal_scroll(frame, "the dashboard inside the Airflow UI")
     # A link followed inside the page moves Airflow's address with it.
@@ -186,14 +186,9 @@ def a_week_of_history(airflow_ui: AirflowUI) -> Iterator[None]:
 def test_the_embedded_dashboard_follows_airflows_colour_mode(
     page: Page, console_errors: ConsoleErrors, theme: str, size: tuple[int, int]
 ) -> None:
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto("/")
-    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)  # as Airflow's colour-mode switch keeps it
-    page.goto("/plugin/monitoring")
-    frame = _embedded_frame(page)
+    frame = open_embedded(page, "/plugin/monitoring", theme, size)
     expect(frame.get_by_role("heading", level=1)).to_have_text("ServiceTitan pipeline")
     assert page.evaluate("document.documentElement.classList.contains('dark')") == (theme == "dark")
-    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
     background = frame.evaluate("getComputedStyle(document.body).backgroundColor")
     assert (background == "rgb(17, 24, 39)") == (theme == "dark"), background
     _assert_no_horizontal_scroll(frame, f"the dashboard at {size[0]} px")
@@ -239,15 +234,6 @@ def test_each_project_page_is_usable_at_a_laptops_width(page: Page, console_erro
         unlabelled = [problem for problem in unlabelled if not problem.startswith("a form field")]
     assert unlabelled == []
     assert console_errors.messages == []
-
-
-def _embedded_frame(page: Page) -> Frame:
-    """The page the Airflow UI shows in its iframe, once loaded."""
-    handle = page.locator("iframe").element_handle()
-    frame = handle.content_frame() if handle else None
-    assert frame is not None, "the Airflow UI shows no embedded page"
-    frame.wait_for_load_state()
-    return frame
 
 
 def _assert_no_horizontal_scroll(frame: Frame, what: str) -> None:

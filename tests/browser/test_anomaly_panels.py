@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Frame, Page, expect
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, embedded
+from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, open_embedded
 from tests.factories import make_credential
 from tests.servicetitan_pipeline.monitoring.anomaly_seed import DROP, seed_anomalies
 
@@ -54,12 +54,7 @@ def test_the_anomaly_panels_show_the_drop_against_its_band(
     page: Page, console_errors: ConsoleErrors, anomalous_tenant: uuid.UUID, theme: str, size: tuple[int, int]
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto("/")
-    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)  # as Airflow's colour-mode switch keeps it
-    page.goto("/plugin/monitoring")
-    frame = embedded(page)
-    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
+    frame = open_embedded(page, "/plugin/monitoring", theme, size)
 
     panel = frame.locator("section#anomalies")
     # The seeded volume alert's row. (The stack's own 15-minute monitor may also judge the seeded fields and

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, embedded
+from tests.browser.conftest import ARTIFACTS, AirflowUI, ConsoleErrors, open_embedded
 
 SHOTS = ARTIFACTS / "settings"
 VARIABLES = {
@@ -43,12 +43,7 @@ def settings_mistakes(airflow_ui: AirflowUI) -> Iterator[None]:
 def test_the_health_page_says_which_setting_is_wrong_and_where_to_fix_it(
     page: Page, console_errors: ConsoleErrors, theme: str, size: tuple[int, int]
 ) -> None:
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto("/")
-    page.evaluate("theme => localStorage.setItem('theme', theme)", theme)  # as Airflow's colour-mode switch keeps it
-    page.goto("/plugin/monitoring-health")
-    frame = embedded(page)
-    expect(frame.locator("html")).to_have_attribute("data-theme", theme)
+    frame = open_embedded(page, "/plugin/monitoring-health", theme, size)
 
     cards = frame.locator("section.finding").filter(has_text="Settings")
     expect(cards).to_have_count(2)

@@ -16,8 +16,14 @@ from servicetitan_pipeline.alerts import silences
 from servicetitan_pipeline.alerts.monitor import SlackDeliveryError, run_health_monitor, run_sync_failure_monitor
 from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.db.engine import psycopg_conninfo
-from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
-from tests.factories import make_credential, make_data_quality_result, make_expectation_result, make_sync_log
+from servicetitan_pipeline.db.models import ServiceTitanCredential
+from tests.factories import (
+    make_alert,
+    make_credential,
+    make_data_quality_result,
+    make_expectation_result,
+    make_sync_log,
+)
 
 SETTINGS = AlertSettings(api_sample_size=0)
 
@@ -393,11 +399,10 @@ class TestApiUnreachableCoverage:
         credentials = [add_credential(session, tenant_id) for tenant_id in range(600, 606)]
         now = datetime.now(UTC)
         session.add(
-            ServiceTitanAlert(
-                key="api_unreachable:integration:603", rule="api_unreachable", severity="high", state="firing",
-                credential_id=credentials[3].id, summary="cannot authenticate", first_seen_at=now, last_seen_at=now,
+            make_alert(
+                credentials[3], "api_unreachable:integration:603", severity="high", first_seen_at=now, last_seen_at=now
             )
-        )  # fmt: skip
+        )
         session.commit()
         conninfo = psycopg_conninfo(engine)
         with psycopg.connect(conninfo) as conn:

@@ -12,7 +12,7 @@ from servicetitan_devtools.slack_receiver import SlackReceiver
 from servicetitan_pipeline.anomalies.bands import credential_bands, current_anomalies
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
-from tests.factories import make_credential
+from tests.factories import make_alert, make_credential
 from tests.servicetitan_pipeline.anomalies.test_rules import fifteen_minutes
 from tests.servicetitan_pipeline.anomalies.volumes import NOW, add_syncs, hours, steady
 
@@ -68,12 +68,9 @@ def test_the_anomalies_firing_now_read_the_resource_the_alert_recorded_and_the_c
     assert fired.details["resource"] == "invoices"  # new alerts record their resource
     # An alert raised before alerts recorded their resource: it is read from the key.
     session.add(
-        ServiceTitanAlert(
-            key="freshness_anomaly:customers:integration:1752",
-            rule="freshness_anomaly",
-            severity="medium",
-            credential_id=credential.id,
-            state="firing",
+        make_alert(
+            credential,
+            "freshness_anomaly:customers:integration:1752",
             summary="customers: the newest record loaded was modified 30.0 h ago",
             details={"company": "Old Name Plumbing", "environment": "integration", "numbers": {"lag_hours": 30.0}},
             first_seen_at=NOW - timedelta(hours=2),

@@ -23,9 +23,9 @@ from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.anomalies.rules import AnomalyRules
 from servicetitan_pipeline.anomalies.settings import AnomalySettings
 from servicetitan_pipeline.db.engine import psycopg_conninfo
-from servicetitan_pipeline.db.models import ServiceTitanAlert, ServiceTitanCredential
+from servicetitan_pipeline.db.models import ServiceTitanCredential
 from servicetitan_pipeline.metrics import DataQualityMetrics
-from tests.factories import make_credential
+from tests.factories import make_alert, make_credential
 from tests.servicetitan_pipeline.anomalies.volumes import NOW, add_syncs, hours, steady
 
 SETTINGS = AlertSettings(api_sample_size=0)
@@ -202,11 +202,9 @@ class TestDailyVolume:
         add_syncs(engine, credential.id, hours(day, 1), lambda moment: 1 if moment.hour == 12 else 0)
         # The records stopped changing from Tuesday morning to evening: freshness alerted, then resolved.
         session.add(
-            ServiceTitanAlert(
-                key="freshness_anomaly:invoices:integration:1713",
-                rule="freshness_anomaly",
-                severity="medium",
-                credential_id=credential.id,
+            make_alert(
+                credential,
+                "freshness_anomaly:invoices:integration:1713",
                 state="resolved",
                 summary="invoices: the newest record loaded was modified 9.0 h ago",
                 first_seen_at=day - timedelta(hours=14),

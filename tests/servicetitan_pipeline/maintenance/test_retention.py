@@ -19,7 +19,7 @@ from servicetitan_pipeline.db.models import (
 )
 from servicetitan_pipeline.maintenance import retention
 from servicetitan_pipeline.maintenance.retention import BatchReport, apply_retention, sync_log_cutoff
-from tests.factories import make_credential, make_data_quality_result, make_sync_log
+from tests.factories import make_alert, make_credential, make_data_quality_result, make_sync_log
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CUTOFF = datetime(2026, 8, 24, tzinfo=UTC)  # midnight UTC, 90 days before NOW's day
@@ -312,10 +312,9 @@ def test_metric_snapshots_and_resolved_alerts_older_than_their_age_are_deleted(
     )
 
     def alert(key: str, state: str, resolved_at: datetime | None, pending: str | None = None) -> ServiceTitanAlert:
-        return ServiceTitanAlert(
-            key=key, rule="stale_sync", severity="medium", credential_id=credential.id, state=state, summary=key,
-            first_seen_at=NOW - timedelta(days=100), last_seen_at=resolved_at or NOW, resolved_at=resolved_at,
-            pending_notification=pending,
+        return make_alert(
+            credential, key, rule="stale_sync", state=state, first_seen_at=NOW - timedelta(days=100),
+            last_seen_at=resolved_at or NOW, resolved_at=resolved_at, pending_notification=pending,
         )  # fmt: skip
 
     session.flush()
