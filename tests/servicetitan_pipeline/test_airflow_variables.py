@@ -39,6 +39,12 @@ def test_airflow_settings_file_sets_each_variable_to_every_default(cls: type, va
     assert settings_from_json(cls, variable, values[variable]) == cls()
 
 
+def test_airflow_settings_file_values_are_one_line_each() -> None:
+    # Astro's `astro dev object import` runs `airflow variables set NAME 'VALUE'` in a shell.
+    values = [v.value for v in load_settings(PROJECT_ROOT / "airflow_settings.yaml").variables]
+    assert [value for value in values if "\n" in value or "'" in value] == []
+
+
 def test_airflow_settings_file_sets_no_value_the_masker_would_warn_about() -> None:
     # Airflow's masker warns ("too short") in every task log that reads a Variable of under five characters.
     short = [v.key for v in load_settings(PROJECT_ROOT / "airflow_settings.yaml").variables if len(v.value) < 5]
