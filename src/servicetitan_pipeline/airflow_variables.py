@@ -15,18 +15,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 _KIND_NAMES = {int: "whole number", float: "number", str: "text"}
-# Per-field Variables of earlier releases (``servicetitan_alert_failure_threshold``), which nothing reads now:
-# these prefixes, except the settings Variables themselves and the trigger form's list.
-_LEGACY = re.compile(r"servicetitan_(alert|anomaly|retention|sync)_(?!settings$|credential_choices$)\w+")
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +98,89 @@ def defaults_json(cls: type) -> str:
     return json.dumps({field.name: getattr(cls, field.name) for field in fields(cls)})
 
 
+def _legacy_names() -> dict[str, tuple[str, str]]:
+    """Each per-field Variable of earlier releases (``servicetitan_alert_failure_threshold``, nothing reads them
+    now): the settings Variable and the field its value belongs in."""
+    names = {}
+    for cls, variable in settings_groups():
+        prefix = variable.removesuffix("settings")
+        names.update({f"{prefix}{field.name}": (variable, field.name) for field in fields(cls)})
+    return names
+
+
 def legacy_variable_names(keys: list[str]) -> list[str]:
     """Of Variable keys, the per-field settings of earlier releases, which nothing reads any more."""
-    return sorted({key for key in keys if _LEGACY.fullmatch(key)})
+    legacy = _legacy_names()
+    return sorted({key for key in keys if key in legacy})
 
 
 def variable_for_legacy(key: str) -> tuple[str, str]:
     """(the settings Variable, the field) that a legacy per-field Variable's value belongs in."""
-    match = _LEGACY.fullmatch(key)
-    assert match is not None, key
-    group = match.group(1)
-    return f"servicetitan_{group}_settings", key.removeprefix(f"servicetitan_{group}_")
+    return _legacy_names()[key]
+
+
+def settings_groups() -> list[tuple[type, str]]:
+    """Every settings dataclass and its Variable."""
+    from servicetitan_pipeline.alerts import settings as alerts
+    from servicetitan_pipeline.anomalies import settings as anomalies
+    from servicetitan_pipeline.maintenance import settings as retention
+    from servicetitan_pipeline.sync import batch_runner
+
+    return [
+        (alerts.AlertSettings, alerts.VARIABLE),
+        (anomalies.AnomalySettings, anomalies.VARIABLE),
+        (retention.RetentionSettings, retention.VARIABLE),
+        (batch_runner.BatchSettings, batch_runner.VARIABLE),
+    ]
+
+
+@dataclass
+class LegacyUpgrade:
+    moved: list[str]  # "servicetitan_alert_failure_threshold=5 -> servicetitan_alert_settings failure_threshold"
+    refused: list[str]  # a value its setting cannot take, or a name no setting has: left in place, said why
+    in_environment: list[str]  # AIRFLOW_VAR_* names: only whoever sets the environment can change them
+
+
+def upgrade_legacy_variables() -> LegacyUpgrade:
+    """Move each legacy per-field Variable of Airflow's metadata database into its settings Variable (its value
+    wins over the field's there: it is what applied before the upgrade), then delete it. Airflow's own
+    processes only (the command line)."""
+    import sqlalchemy as sa
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    classes = {variable: cls for cls, variable in settings_groups()}
+    with create_session() as session:
+        stored = list(session.scalars(sa.select(Variable.key).where(Variable.key.like("servicetitan\\_%"))))
+    legacy = set(legacy_variable_names(stored))
+    environment = sorted(
+        name for name in os.environ if name.startswith("AIRFLOW_VAR_") and legacy_variable_names([name[12:].lower()])
+    )
+    result = LegacyUpgrade([], [], environment)
+    for variable, cls in classes.items():
+        keys = sorted(key for key in legacy if variable_for_legacy(key)[0] == variable)
+        if not keys:
+            continue
+        raw = Variable.get(variable, default_var=None)
+        settings_from_json(cls, variable, raw)  # a broken settings Variable is fixed by hand first
+        overrides = json.loads(raw) if raw and raw.strip() else {}
+        moved = []
+        for key in keys:
+            field_name = variable_for_legacy(key)[1]
+            value = Variable.get(key)
+            try:
+                settings_from_json(cls, variable, {field_name: value})
+            except ValueError as exc:
+                result.refused.append(f"{key}={value!r}: {exc}; left in place")
+                continue
+            overrides[field_name] = _convert(variable, field_name, value, type(getattr(cls, field_name)))
+            moved.append(key)
+            result.moved.append(f"{key}={value} -> {variable} {field_name}")
+        if moved:
+            Variable.set(variable, json.dumps(overrides))
+            for key in moved:
+                Variable.delete(key)
+    return result
 
 
 def stored_legacy_variables() -> list[str]:

@@ -15,6 +15,7 @@ from servicetitan_pipeline.cli import (
     data_quality_commands,
     db_commands,
     health_commands,
+    settings_commands,
 )
 from servicetitan_pipeline.cli.output import json_only_stdout, neutralised_output
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     health_commands.register(groups)
     alerts_commands.register(groups)
     data_quality_commands.register(groups)
+    settings_commands.register(groups)
     for group in sorted(entry_points(group=COMMAND_GROUPS), key=lambda entry: entry.name):
         group.load()(groups)
     return parser

@@ -23,6 +23,7 @@ from servicetitan_pipeline.airflow_variables import (
     Reader,
     server_variable,
     settings_from_variables,
+    settings_groups,
     stored_legacy_variables,
     variable_for_legacy,
 )
@@ -417,7 +418,7 @@ class ServiceTitanHealthCheck:
         Variable of an earlier release is left, ignored (degraded: a threshold someone set is not applied)."""
         problems: list[str] = []
         invalid: list[str] = []
-        for cls, variable in _settings_classes():
+        for cls, variable in settings_groups():
             try:
                 settings_from_variables(cls, variable, self._read_variable)
             except ValueError as exc:
@@ -428,10 +429,10 @@ class ServiceTitanHealthCheck:
             variable, field_name = variable_for_legacy(key)
             problems.append(
                 f'Airflow Variable {key} is no longer read: set "{field_name}" in the Variable {variable} '
-                "instead (a JSON object), then delete it"
+                "instead (a JSON object), then delete it (`servicetitan settings upgrade-variables` does both)"
             )
         status = HealthStatus.UNHEALTHY if invalid else HealthStatus.DEGRADED if legacy else HealthStatus.HEALTHY
-        details = {"variables": [variable for _cls, variable in _settings_classes()], "invalid": invalid}
+        details = {"variables": [variable for _cls, variable in settings_groups()], "invalid": invalid}
         return CheckResult("settings", status, {**details, "no_longer_read": legacy}, problems)
 
     def check_system_resources(self) -> CheckResult:
@@ -491,20 +492,6 @@ def _short(exc: BaseException, limit: int = 300) -> str:
 
 def _short_text(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _settings_classes() -> list[tuple[type, str]]:
-    from servicetitan_pipeline.alerts import settings as alerts
-    from servicetitan_pipeline.anomalies import settings as anomalies
-    from servicetitan_pipeline.maintenance import settings as retention
-    from servicetitan_pipeline.sync import batch_runner
-
-    return [
-        (alerts.AlertSettings, alerts.VARIABLE),
-        (anomalies.AnomalySettings, anomalies.VARIABLE),
-        (retention.RetentionSettings, retention.VARIABLE),
-        (batch_runner.BatchSettings, batch_runner.VARIABLE),
-    ]
 
 
 def run_health_check(engine: Engine | None = None, **thresholds: Any) -> HealthReport:

@@ -198,7 +198,8 @@ def test_settings_degraded_by_a_variable_of_the_old_form_and_says_where_it_belon
     assert result.status is HealthStatus.DEGRADED
     assert result.problems == [
         'Airflow Variable servicetitan_alert_failure_threshold is no longer read: set "failure_threshold" in the '
-        "Variable servicetitan_alert_settings instead (a JSON object), then delete it"
+        "Variable servicetitan_alert_settings instead (a JSON object), then delete it (`servicetitan settings "
+        "upgrade-variables` does both)"
     ]
 
 
