@@ -58,6 +58,18 @@ def test_the_package_is_installed_from_the_project_non_editable_with_the_lock_as
     assert constraints == {"requirements.txt"}
 
 
+def test_the_wheel_lists_every_package_of_the_runtime() -> None:
+    # setuptools takes the packages listed, nothing else: a folder left out is missing in every deployment.
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    source = ROOT / "src" / "servicetitan_pipeline"
+    packages = {
+        ".".join(("servicetitan_pipeline", *init.parent.relative_to(source).parts))
+        for init in source.rglob("__init__.py")
+        if "migrations" not in init.parts  # the migrations are package data (alembic loads them by path)
+    }
+    assert packages - listed == set()
+
+
 def test_no_dev_distribution_or_lock_goes_into_the_image() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     body = "\n".join(f"{keyword} {arguments}" for keyword, arguments in instructions())

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from servicetitan_devtools.demo import catch_schema_drift
 from servicetitan_devtools.demo_world import FIRST_SYNC_DAYS_BACK, first_sync_in_the_past
+from servicetitan_pipeline.sql_files import load_sql
 from tests.sync_world import SyncWorld, tenant
 
 # Every timestamp the section's syncs and monitor write, in the tables the dashboard and pages read.
@@ -38,6 +39,9 @@ def test_the_demo_catches_a_retyped_field_and_dates_nothing_after_now(make_world
     assert first is not None
     assert first < datetime.now(UTC) - timedelta(days=FIRST_SYNC_DAYS_BACK - 1)
     assert first_sync_in_the_past(1004, world.engine) is None  # once only: the next world finds it synced
+    # Validated at once: the next DAG run validates what it loads, not this sync too.
+    with world.engine.connect() as conn:
+        assert conn.execute(sa.text(load_sql("data_quality/select_syncs_awaiting_validation"))).all() == []
     world.sync(1004)  # what the demo's DAG run does: resumes, nothing new
     messages: list[dict[str, Any]] = []
     position = "SELECT continue_from FROM servicetitan_sync_checkpoints WHERE resource = 'invoices'"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from servicetitan_pipeline.control_characters import escape_control_characters
+
 # Values that follow these names are secrets wherever they appear in an error text (a query string, a form
 # body echoed back, a repr); Airflow's masker also hides every secret the hook registered (mask_secret).
 _SECRET_VALUE = re.compile(
@@ -14,9 +16,6 @@ _SECRET_VALUE = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]+")
 # The client's errors start by naming their tenant and connection; the message has named the tenant already.
 _TENANT_PREFIX = re.compile(r"^tenant \d+ \([^)]*\):\s*")
-# Control characters (a bad record's bytes echoed in an error) and the bidirectional overrides that reorder what a
-# reader sees: shown as escapes, so a message reads as what it holds.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def count(number: int | float) -> str:
@@ -67,8 +66,9 @@ def escape(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """``"a\x1b[31mb"`` -> ``"a\\x1b[31mb"``: every control or direction-changing character as its escape."""
-    return _INVISIBLE.sub(lambda match: match.group(0).encode("unicode_escape").decode("ascii"), text)
+    """A bad record's bytes echoed in an error (ESC, a bidi override...) as their escapes, so a message reads as
+    what it holds; tabs and line breaks are kept."""
+    return escape_control_characters(text, keep="\t\n")
 
 
 def link(url: str, text: str) -> str:

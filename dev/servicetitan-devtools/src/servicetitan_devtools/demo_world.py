@@ -67,8 +67,10 @@ def demo_world(sandbox_port: int = 0, slack_port: int = DEFAULT_PORT) -> Iterato
 def first_sync_in_the_past(tenant_id: int, engine: sa.Engine | None = None) -> datetime | None:
     """The first sync of the tenant's credential, simulated ``FIRST_SYNC_DAYS_BACK`` days ago (on the hour), if it
     was never synced; its time, or None when it had been. The sandbox is not advanced: the sync reads the tenant's
-    initial history (all of it older than that), so the export positions it stores are in every later sandbox."""
-    from servicetitan_devtools.simulation import QUIETED_LOGGERS, quieted, sync_at
+    initial history (all of it older than that), so the export positions it stores are in every later sandbox.
+    Validated at once, as the DAG run after it would have: the next run validates only what it loads."""
+    from servicetitan_devtools.simulation import QUIETED_LOGGERS, NullMetrics, quieted, sync_at
+    from servicetitan_pipeline.data_quality.runner import validate_pending_syncs
     from servicetitan_pipeline.db.engine import get_engine
     from servicetitan_pipeline.db.models import ServiceTitanCredential, ServiceTitanSyncLog
     from servicetitan_pipeline.sync.targets import SyncTarget
@@ -82,6 +84,8 @@ def first_sync_in_the_past(tenant_id: int, engine: sa.Engine | None = None) -> d
     at = (datetime.now(UTC) - timedelta(days=FIRST_SYNC_DAYS_BACK)).replace(minute=0, second=0, microsecond=0)
     with quieted(QUIETED_LOGGERS):
         sync_at(target, at, engine=engine)
+        # No data docs here: the next validation's build includes these results.
+        validate_pending_syncs(engine=engine, metrics_backend=NullMetrics(), build_docs=False)
     return at
 
 
