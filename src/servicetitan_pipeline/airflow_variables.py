@@ -216,5 +216,9 @@ class ServerSettings(Generic[T]):
             except ValueError as exc:
                 settings, problem = self.cls(), str(exc)
                 log.warning("%s; the pages use the defaults", problem)
+            except Exception as exc:  # a secrets backend or the database unreachable: the page still renders
+                settings = self.cls()
+                problem = f"Airflow Variable {self.variable} could not be read ({type(exc).__name__})"
+                log.warning("%s; the pages use the defaults: %s", problem, exc)
             self._entry = (time.monotonic(), settings, problem)
             return settings, problem

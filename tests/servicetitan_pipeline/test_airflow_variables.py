@@ -151,3 +151,12 @@ def test_the_pages_reader_caches_and_falls_back_to_the_defaults_on_a_bad_value()
     assert settings == alerts.AlertSettings()
     assert problem is not None
     assert 'min_data_quality_score is "high", not a number' in problem
+
+
+def test_the_pages_reader_survives_a_variable_that_cannot_be_read() -> None:
+    def unreachable(name: str) -> Any:
+        raise ConnectionError("secrets backend down")
+
+    settings, problem = ServerSettings(alerts.AlertSettings, alerts.VARIABLE, read=unreachable).get()
+    assert settings == alerts.AlertSettings()
+    assert problem == "Airflow Variable servicetitan_alert_settings could not be read (ConnectionError)"
