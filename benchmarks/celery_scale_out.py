@@ -195,6 +195,8 @@ def prepare_profile(profile: str, executor: str, api_port: int) -> dict[str, str
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        # The scheduler serves task logs on this port: 8793 by default, which another stack may hold.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         # No scheduled run may join in: only the runs this script triggers.
         "SERVICETITAN_SYNC_SCHEDULE": "@yearly",
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
