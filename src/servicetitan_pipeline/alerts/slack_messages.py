@@ -40,6 +40,9 @@ _NUMBER_LABELS = {
     "last_success_at": "last success",
     "expires_at": "expires",
     "newest_modified_on": "newest modifiedOn",
+    "lag_hours": "lag (h)",
+    "usual_max_lag_hours": "usually up to (h)",
+    "usual_lag_hours": "median lag (h)",
 }
 
 

@@ -199,6 +199,7 @@ class AnomalyRules:
                     f"({band.basis}, {band.samples} syncs).",
                     newest_modified_on=row["newest_modified_on"].isoformat(),
                     lag_hours=round(actual / 3600, 1),
+                    usual_max_lag_hours=round(band.high / 3600, 1),
                     usual_lag_hours=round(band.expected / 3600, 1),
                     history=f"{band.samples} syncs, {band.basis}",
                 )

@@ -416,7 +416,12 @@ def _versus(row: dict[str, Any]) -> str:
     if row["rule"] in {"volume_anomaly", "daily_volume_anomaly"} and "actual" in numbers:
         return f"{_fmt(float(numbers['actual']))} vs {escape(str(numbers.get('band', '—')))}"
     if row["rule"] == "freshness_anomaly" and "lag_hours" in numbers:
-        return f"lag {numbers['lag_hours']} h vs usual {numbers.get('usual_lag_hours', '—')} h"
+        if "usual_max_lag_hours" in numbers:  # what the rule judged by: the band's upper limit
+            return (
+                f"lag {numbers['lag_hours']} h vs usually up to {numbers['usual_max_lag_hours']} h "
+                f"(median {numbers.get('usual_lag_hours', '—')} h)"
+            )
+        return f"lag {numbers['lag_hours']} h vs usual {numbers.get('usual_lag_hours', '—')} h"  # older alerts
     if row["rule"] == "schema_drift":
         counts = [f"{numbers[k]} {k}" for k in ("appeared", "disappeared", "retyped") if numbers.get(k)]
         return escape(", ".join(counts) or "—")

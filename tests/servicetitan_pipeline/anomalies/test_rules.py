@@ -236,6 +236,11 @@ class TestFreshness:
         print("\n" + json.loads(message)["blocks"][1]["text"]["text"])
         assert "data stopped changing" in message
         assert "the newest record loaded was modified" in message
+        # The band's upper limit is recorded with the alert (the dashboard's "vs usually up to"), and Slack says it.
+        with engine.connect() as conn:
+            numbers = conn.execute(sa.text("SELECT details->'numbers' FROM servicetitan_alerts")).scalar_one()
+        assert numbers["lag_hours"] > numbers["usual_max_lag_hours"] > numbers["usual_lag_hours"]
+        assert "usually up to (h)" in message
 
         add_syncs(engine, credential.id, [NOW.replace(minute=5) + timedelta(hours=1)], lambda _m: 3)
         assert fifteen_minutes(engine, NOW + timedelta(hours=1)) == []

@@ -172,9 +172,13 @@ def test_the_dashboard_lists_the_anomalies_with_actual_against_band_and_respects
     assert f'href="tenants/{acme}"' in html
     assert "Acme &lt;Plumbing&gt;" in html
     assert "3 vs 40.0 to 160.0" in html
-    assert "lag 30.2 h vs usual 2.0 h" in html
+    assert "lag 30.2 h vs usual 2.0 h" in html  # an alert from before the upper limit was recorded
     assert "1 appeared, 2 retyped" in html
     assert "2026-12-03 11:00 UTC" in html
+    recorded = alert(
+        "freshness_anomaly", "invoices", acme, lag_hours=30.2, usual_max_lag_hours=8.0, usual_lag_hours=2.0
+    )
+    assert "lag 30.2 h vs usually up to 8.0 h (median 2.0 h)" in anomalies_panel([recorded])  # what the rule judged by
     only_acme_invoices = anomalies_panel(rows, acme, "invoices")
     assert "Volume per sync" in only_acme_invoices
     assert "Freshness" not in only_acme_invoices
