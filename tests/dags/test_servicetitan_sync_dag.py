@@ -350,9 +350,14 @@ def test_the_dag_processor_puts_the_variable_into_the_serialized_form() -> None:
     from servicetitan_pipeline.sync.trigger_form import CHOICES_VARIABLE, publish
 
     publish(CHOICES)
+    # The earlier tests' dag.test() runs wrote the serialized DAG seconds ago; within [core]
+    # min_serialized_dag_update_interval (30 s) of that, the processor would keep it as it is.
+    environment = {**os.environ, "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "0"}
     try:
         airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
-        result = subprocess.run([airflow, "dag-processor", "--num-runs", "1"], capture_output=True, text=True)
+        result = subprocess.run(
+            [airflow, "dag-processor", "--num-runs", "1"], capture_output=True, text=True, env=environment
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         with create_session() as session:
             serialized = SerializedDagModel.get("servicetitan_sync", session=session)
