@@ -27,6 +27,7 @@ _KIND_NAMES = {int: "whole number", float: "number", str: "text"}
 log = logging.getLogger(__name__)
 
 Reader = Callable[[str], Any]
+_LEGACY_ENVIRONMENT_PREFIX = "AIRFLOW_VAR_"
 
 
 def task_variable(name: str) -> Any:
@@ -93,11 +94,6 @@ def _example(cls: type) -> str:
     return json.dumps({first.name: getattr(cls, first.name)})
 
 
-def defaults_json(cls: type) -> str:
-    """Every field with its default, as the Variable's value (airflow_settings.yaml holds these)."""
-    return json.dumps({field.name: getattr(cls, field.name) for field in fields(cls)})
-
-
 def _legacy_names() -> dict[str, tuple[str, str]]:
     """Each per-field Variable of earlier releases (``servicetitan_alert_failure_threshold``, nothing reads them
     now): the settings Variable and the field its value belongs in."""
@@ -145,20 +141,12 @@ def upgrade_legacy_variables() -> LegacyUpgrade:
     """Move each legacy per-field Variable of Airflow's metadata database into its settings Variable (its value
     wins over the field's there: it is what applied before the upgrade), then delete it. Airflow's own
     processes only (the command line)."""
-    import sqlalchemy as sa
     from airflow.models.variable import Variable
-    from airflow.utils.session import create_session
 
-    classes = {variable: cls for cls, variable in settings_groups()}
-    with create_session() as session:
-        stored = list(session.scalars(sa.select(Variable.key).where(Variable.key.like("servicetitan\\_%"))))
-    legacy = set(legacy_variable_names(stored))
-    environment = sorted(
-        name for name in os.environ if name.startswith("AIRFLOW_VAR_") and legacy_variable_names([name[12:].lower()])
-    )
-    result = LegacyUpgrade([], [], environment)
-    for variable, cls in classes.items():
-        keys = sorted(key for key in legacy if variable_for_legacy(key)[0] == variable)
+    legacy = metadata_legacy_variables()
+    result = LegacyUpgrade([], [], sorted(_LEGACY_ENVIRONMENT_PREFIX + key.upper() for key in _environment_legacy()))
+    for cls, variable in settings_groups():
+        keys = [key for key in legacy if variable_for_legacy(key)[0] == variable]
         if not keys:
             continue
         raw = Variable.get(variable, default_var=None)
@@ -169,11 +157,10 @@ def upgrade_legacy_variables() -> LegacyUpgrade:
             field_name = variable_for_legacy(key)[1]
             value = Variable.get(key)
             try:
-                settings_from_json(cls, variable, {field_name: value})
+                overrides[field_name] = getattr(settings_from_json(cls, variable, {field_name: value}), field_name)
             except ValueError as exc:
                 result.refused.append(f"{key}={value!r}: {exc}; left in place")
                 continue
-            overrides[field_name] = _convert(variable, field_name, value, type(getattr(cls, field_name)))
             moved.append(key)
             result.moved.append(f"{key}={value} -> {variable} {field_name}")
         if moved:
@@ -183,17 +170,32 @@ def upgrade_legacy_variables() -> LegacyUpgrade:
     return result
 
 
-def stored_legacy_variables() -> list[str]:
-    """The legacy per-field Variables set in Airflow's metadata database or as ``AIRFLOW_VAR_*`` environment
-    variables (Airflow's own processes only)."""
+def metadata_legacy_variables() -> list[str]:
+    """The legacy per-field Variables in Airflow's metadata database (Airflow's own processes only)."""
     import sqlalchemy as sa
     from airflow.models.variable import Variable
     from airflow.utils.session import create_session
 
     with create_session() as session:
         keys = list(session.scalars(sa.select(Variable.key).where(Variable.key.like("servicetitan\\_%"))))
-    keys += [name.removeprefix("AIRFLOW_VAR_").lower() for name in os.environ if name.startswith("AIRFLOW_VAR_")]
     return legacy_variable_names(keys)
+
+
+def _environment_legacy() -> list[str]:
+    """The keys of the legacy per-field Variables set as ``AIRFLOW_VAR_*`` environment variables."""
+    return legacy_variable_names(
+        [
+            name.removeprefix(_LEGACY_ENVIRONMENT_PREFIX).lower()
+            for name in os.environ
+            if name.startswith("AIRFLOW_VAR_")
+        ]
+    )
+
+
+def stored_legacy_variables() -> list[str]:
+    """The legacy per-field Variables set in Airflow's metadata database or as ``AIRFLOW_VAR_*`` environment
+    variables (Airflow's own processes only)."""
+    return sorted({*metadata_legacy_variables(), *_environment_legacy()})
 
 
 class ServerSettings(Generic[T]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 
 # A JSON object of the fields to change, e.g. {"failure_threshold": 5} (docs/operations.md, "Settings").
 VARIABLE = "servicetitan_alert_settings"
@@ -25,6 +25,6 @@ class AlertSettings:
     api_sample_size: int = 3
 
     @classmethod
-    def from_variables(cls, read: Reader = task_variable) -> AlertSettings:
+    def from_variables(cls) -> AlertSettings:
         """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_alert_settings``."""
-        return settings_from_variables(cls, VARIABLE, read)
+        return settings_from_variables(cls, VARIABLE)

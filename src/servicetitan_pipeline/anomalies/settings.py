@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 
 # A JSON object of the fields to change, e.g. {"band_width": 4.0} (docs/operations.md, "Settings").
 VARIABLE = "servicetitan_anomaly_settings"
@@ -38,6 +38,6 @@ class AnomalySettings:
     schema_min_presence: float = 0.5
 
     @classmethod
-    def from_variables(cls, read: Reader = task_variable) -> AnomalySettings:
+    def from_variables(cls) -> AnomalySettings:
         """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_anomaly_settings``."""
-        return settings_from_variables(cls, VARIABLE, read)
+        return settings_from_variables(cls, VARIABLE)

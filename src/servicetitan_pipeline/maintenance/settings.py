@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 
 # A JSON object of the fields to change, e.g. {"sync_log_days": 180} (docs/operations.md, "Settings").
 VARIABLE = "servicetitan_retention_settings"
@@ -19,6 +19,6 @@ class RetentionSettings:
     snapshot_days: int = 30
 
     @classmethod
-    def from_variables(cls, read: Reader = task_variable) -> RetentionSettings:
+    def from_variables(cls) -> RetentionSettings:
         """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_retention_settings``."""
-        return settings_from_variables(cls, VARIABLE, read)
+        return settings_from_variables(cls, VARIABLE)

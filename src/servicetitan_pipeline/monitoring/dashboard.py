@@ -15,14 +15,15 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from servicetitan_pipeline.alerts.settings import AlertSettings
 from servicetitan_pipeline.anomalies.bands import current_anomalies
 from servicetitan_pipeline.data_quality.locations import data_docs_link_text, data_docs_url
 from servicetitan_pipeline.data_quality.report import NOTHING_TO_SCORE
 from servicetitan_pipeline.sql_files import load_sql
 
-# Completeness and scores below this are marked on the page: the data-quality alert's threshold
-# (min_data_quality_score), which the web server passes in; this is its default.
-LOW_QUALITY_PERCENT = 95.0
+# Completeness and scores below this are marked on the page: the data-quality alert's threshold, which the web
+# server passes in as the operator set it; this is its default.
+LOW_QUALITY_PERCENT = AlertSettings.min_data_quality_score
 # Links to the data docs are relative to the dashboard (``<root>/servicetitan/dashboard``), so they hold
 # under any host and any sub-path the UI is served from.
 DOCS_BASE = ".."

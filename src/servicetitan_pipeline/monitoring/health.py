@@ -56,6 +56,11 @@ class CheckResult:
     status: HealthStatus
     details: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # Each problem's own status, in the order of ``problems``, where they differ (empty: the check's for all).
+    statuses: list[HealthStatus] = field(default_factory=list)
+
+    def problem_status(self, index: int) -> HealthStatus:
+        return self.statuses[index] if self.statuses else self.status
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status.value, "problems": self.problems, "details": self.details}
@@ -411,30 +416,6 @@ class ServiceTitanHealthCheck:
 
     # -- system_resources ------------------------------------------------------------------------------------
 
-    # -- settings ---------------------------------------------------------------------------------------------
-
-    def check_settings(self) -> CheckResult:
-        """The settings Variables parse (else the monitors and syncs fail on them: unhealthy), and no per-field
-        Variable of an earlier release is left, ignored (degraded: a threshold someone set is not applied)."""
-        problems: list[str] = []
-        invalid: list[str] = []
-        for cls, variable in settings_groups():
-            try:
-                settings_from_variables(cls, variable, self._read_variable)
-            except ValueError as exc:
-                invalid.append(variable)
-                problems.append(f"{exc}. The tasks that read it fail until it is fixed.")
-        legacy = self._legacy_variables()
-        for key in legacy:
-            variable, field_name = variable_for_legacy(key)
-            problems.append(
-                f'Airflow Variable {key} is no longer read: set "{field_name}" in the Variable {variable} '
-                "instead (a JSON object), then delete it (`servicetitan settings upgrade-variables` does both)"
-            )
-        status = HealthStatus.UNHEALTHY if invalid else HealthStatus.DEGRADED if legacy else HealthStatus.HEALTHY
-        details = {"variables": [variable for _cls, variable in settings_groups()], "invalid": invalid}
-        return CheckResult("settings", status, {**details, "no_longer_read": legacy}, problems)
-
     def check_system_resources(self) -> CheckResult:
         import psutil
 
@@ -479,6 +460,31 @@ class ServiceTitanHealthCheck:
             status_ = worst([status_, HealthStatus.DEGRADED])
             problems.append(f"this process uses {rss_mb:.0f} MB")
         return CheckResult("system_resources", status_, details, problems)
+
+    # -- settings ---------------------------------------------------------------------------------------------
+
+    def check_settings(self) -> CheckResult:
+        """The settings Variables parse (else the monitors and syncs fail on them: unhealthy), and no per-field
+        Variable of an earlier release is left, ignored (degraded: a threshold someone set is not applied)."""
+        problems: list[str] = []
+        invalid: list[str] = []
+        groups = settings_groups()
+        for cls, variable in groups:
+            try:
+                settings_from_variables(cls, variable, self._read_variable)
+            except ValueError as exc:
+                invalid.append(variable)
+                problems.append(f"{exc}. The tasks that read it fail until it is fixed.")
+        legacy = self._legacy_variables()
+        for key in legacy:
+            variable, field_name = variable_for_legacy(key)
+            problems.append(
+                f'Airflow Variable {key} is no longer read: set "{field_name}" in the Variable {variable} '
+                "instead (a JSON object), then delete it (`servicetitan settings upgrade-variables` does both)"
+            )
+        statuses = [HealthStatus.UNHEALTHY] * len(invalid) + [HealthStatus.DEGRADED] * len(legacy)
+        details = {"variables": [variable for _cls, variable in groups], "invalid": invalid, "no_longer_read": legacy}
+        return CheckResult("settings", worst(statuses), details, problems, statuses)
 
 
 def _ref(credential_id: Any, airflow_conn_id: str, label: str) -> dict[str, Any]:

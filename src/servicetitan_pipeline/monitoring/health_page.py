@@ -95,13 +95,11 @@ def findings(report: HealthReport) -> list[Finding]:
     for name, result in report.checks.items():
         if name in ("credentials", "api_connectivity") and "error" not in result.details:
             continue  # per credential, above
-        for problem in result.problems:
+        for index, problem in enumerate(result.problems):
             if name == "recent_syncs" and ("sync(s) running" in problem or "credential(s) without" in problem):
                 continue  # per credential, above
-            status = result.status
-            if name == "settings" and "is no longer read" in problem:
-                status = HealthStatus.DEGRADED  # ignored, not broken: only an invalid Variable fails tasks
             title = CHECK_TITLES.get(name, name)
+            status = result.problem_status(index)
             pipeline_wide.append(Finding(title, status, [problem], about_settings=name == "settings"))
     every = [*by_credential.values(), *pipeline_wide]
     return sorted(every, key=lambda f: -f.status.rank)

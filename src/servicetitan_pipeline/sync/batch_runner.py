@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicetitan_pipeline.airflow_variables import Reader, settings_from_variables, task_variable
+from servicetitan_pipeline.airflow_variables import settings_from_variables
 from servicetitan_pipeline.log_context import current_tenant, label_tenant_lines
 from servicetitan_pipeline.servicetitan.errors import ServiceTitanError
 from servicetitan_pipeline.sync.runner import CredentialUnavailableError, OverlappingSyncError, SyncOutcome
@@ -51,9 +51,9 @@ class BatchSettings:
     progress_every_seconds: float = 10.0
 
     @classmethod
-    def from_variables(cls, read: Reader = task_variable) -> BatchSettings:
+    def from_variables(cls) -> BatchSettings:
         """The defaults, overridden by the JSON object in the Airflow Variable ``servicetitan_sync_settings``."""
-        return settings_from_variables(cls, VARIABLE, read)
+        return settings_from_variables(cls, VARIABLE)
 
     def retry_delay(self, failed_attempt: int) -> float:
         """The wait after attempt ``failed_attempt`` (1-based) failed."""

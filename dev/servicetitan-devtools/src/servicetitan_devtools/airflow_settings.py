@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import yaml
 
-from servicetitan_pipeline.airflow_variables import legacy_variable_names, variable_for_legacy
+from servicetitan_pipeline.airflow_variables import metadata_legacy_variables, variable_for_legacy
 
 
 class SettingsFileError(ValueError):
@@ -163,9 +162,7 @@ def import_settings(path: Path) -> list[str]:
         Variable.set(variable.key, variable.value, description=variable.description)
         report.append(f"variable {variable.key}: set")
     # An earlier release's per-field settings, which the file's JSON Variables replace (and overwrite anyway).
-    with create_session() as session:
-        stored = list(session.scalars(sa.select(Variable.key).where(Variable.key.like("servicetitan\\_%"))))
-    for key in legacy_variable_names(stored):
+    for key in metadata_legacy_variables():
         Variable.delete(key)
         report.append(f"variable {key}: deleted (no longer read; {variable_for_legacy(key)[0]} holds it)")
     return report
